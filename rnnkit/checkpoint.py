@@ -1,0 +1,190 @@
+"""The one checkpoint format, shared by every model kind and backend.
+
+A checkpoint is a folder::
+
+    config.json            format name + version, model kind, architecture, training settings,
+                           corpus description, statistics (steps, best validation loss)
+    vocab.json             the tokenizer
+    model.safetensors      the weights to use (the best by validation loss)
+    training/state.json    loop position for exact resume (step, time used, best loss, ...)
+    training/state.safetensors
+                           latest weights, optimizer moments, RNG state, carried hidden state
+
+Nothing is ever unpickled: JSON and safetensors only. A save builds the whole folder next to the
+target and swaps it in with renames, so a crash leaves either the old checkpoint or the new one,
+never a mix (:func:`_swap_in`; :func:`resolve` recovers the old one if a crash hit mid-swap).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from torch import Tensor
+
+from rnnkit.errors import RnnkitError
+
+FORMAT = "rnnkit-checkpoint"
+FORMAT_VERSION = 1
+CONFIG, VOCAB, WEIGHTS = "config.json", "vocab.json", "model.safetensors"
+TRAIN_JSON, TRAIN_TENSORS = "training/state.json", "training/state.safetensors"
+
+
+@dataclass
+class Checkpoint:
+    """Everything in a checkpoint folder, in memory.
+
+    Example:
+        >>> import tempfile, torch
+        >>> ck = Checkpoint({"kind": "demo"}, {"type": "char", "tokens": ["a"]},
+        ...                 {"w": torch.ones(2)})
+        >>> d = tempfile.mkdtemp() + "/ck"
+        >>> save(ck, d); load(d).config["kind"]
+        'demo'
+    """
+
+    config: dict[str, Any]
+    vocab: dict[str, Any]
+    weights: dict[str, Tensor]
+    train_state: dict[str, Any] | None = None
+    train_tensors: dict[str, Tensor] = field(default_factory=dict)
+
+
+def save(ck: Checkpoint, path: str | Path) -> None:
+    """Write ``ck`` to the folder ``path`` atomically (build aside, then rename into place)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "training").mkdir(parents=True)
+    config = {"format": FORMAT, "format_version": FORMAT_VERSION, **ck.config}
+    _write_json(tmp / CONFIG, config)
+    _write_json(tmp / VOCAB, ck.vocab)
+    save_file(_plain(ck.weights), str(tmp / WEIGHTS))
+    if ck.train_state is not None:
+        save_file(_plain(ck.train_tensors), str(tmp / TRAIN_TENSORS))
+        _write_json(tmp / TRAIN_JSON, ck.train_state)
+    for f in tmp.rglob("*"):
+        if f.is_file():
+            _fsync(f)
+    _swap_in(tmp, path)
+
+
+def load(path: str | Path, with_training: bool = False) -> Checkpoint:
+    """Read a checkpoint folder; any missing, truncated or foreign file is a one-line error."""
+    path = resolve(path)
+    config = _read_json(path / CONFIG)
+    if config.get("format") != FORMAT:
+        raise RnnkitError(f"{path} is not an rnnkit checkpoint (config.json has no rnnkit format)")
+    if config.get("format_version") != FORMAT_VERSION:
+        raise RnnkitError(
+            f"{path} has checkpoint format version {config.get('format_version')}; "
+            f"this rnnkit reads version {FORMAT_VERSION}"
+        )
+    ck = Checkpoint(config, _read_json(path / VOCAB), _read_tensors(path / WEIGHTS))
+    if with_training:
+        if not (path / TRAIN_JSON).is_file():
+            raise RnnkitError(f"{path} holds no training state, so it cannot be resumed")
+        ck.train_state = _read_json(path / TRAIN_JSON)
+        ck.train_tensors = _read_tensors(path / TRAIN_TENSORS)
+    return ck
+
+
+def resolve(path: str | Path) -> Path:
+    """The folder to read: ``path``, or its ``.old`` twin if a save was cut off mid-swap."""
+    path = Path(path)
+    old = path.with_name(path.name + ".old")
+    if not path.exists() and old.is_dir():
+        return old
+    if not path.is_dir():
+        raise RnnkitError(f"no checkpoint folder at {path}")
+    return path
+
+
+def _swap_in(tmp: Path, path: Path) -> None:
+    old = path.with_name(path.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if path.exists():
+        os.rename(path, old)
+    os.rename(tmp, path)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _plain(tensors: dict[str, Tensor]) -> dict[str, Tensor]:
+    # safetensors refuses shared storage (tied weights) and non-contiguous views: copy each.
+    return {k: v.detach().cpu().clone().contiguous() for k, v in tensors.items()}
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RnnkitError(
+            f"{path.parent} is not an rnnkit checkpoint: {path.name} missing"
+        ) from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise RnnkitError(f"{path} is truncated or corrupt (not valid JSON)") from None
+    if not isinstance(data, dict):
+        raise RnnkitError(f"{path} is not an rnnkit checkpoint file")
+    return data
+
+
+def _read_tensors(path: Path) -> dict[str, Tensor]:
+    if not path.is_file():
+        raise RnnkitError(f"{path.parent} is not a complete checkpoint: {path.name} missing")
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as err:
+        raise RnnkitError(f"{path} is truncated or corrupt ({err})") from None
+
+
+def optimizer_to_tensors(state: dict[str, Any]) -> tuple[dict[str, Tensor], dict[str, Any]]:
+    """Split a ``torch.optim`` state dict into named tensors and a JSON-ready remainder."""
+    tensors: dict[str, Tensor] = {}
+    scalars: dict[str, dict[str, Any]] = {}
+    for pid, per_param in state["state"].items():
+        for key, value in per_param.items():
+            if isinstance(value, Tensor):
+                tensors[f"optim.{pid}.{key}"] = value
+            else:
+                scalars.setdefault(str(pid), {})[key] = value
+    return tensors, {"param_groups": state["param_groups"], "scalars": scalars}
+
+
+def optimizer_from_tensors(tensors: dict[str, Tensor], meta: dict[str, Any]) -> dict[str, Any]:
+    """Inverse of :func:`optimizer_to_tensors`: a state dict for ``optimizer.load_state_dict``."""
+    state: dict[int, dict[str, Any]] = {}
+    for name, value in tensors.items():
+        if name.startswith("optim."):
+            _, pid, key = name.split(".", 2)
+            state.setdefault(int(pid), {})[key] = value
+    for pid, extra in meta.get("scalars", {}).items():
+        state.setdefault(int(pid), {}).update(extra)
+    groups = [
+        {**g, "betas": tuple(g["betas"])} if "betas" in g else g for g in meta["param_groups"]
+    ]
+    return {"state": state, "param_groups": groups}
+
+
+def _tuples(group: dict[str, Any]) -> dict[str, Any]:
+    return {k: tuple(v) for k, v in group.items() if k == "betas"}
+
+
+def rng_tensors() -> dict[str, Tensor]:
+    """The global torch CPU RNG state (it drives dropout), as a tensor to save."""
+    return {"rng.torch": torch.get_rng_state()}

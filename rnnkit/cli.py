@@ -1,0 +1,227 @@
+"""The ``rnnkit`` command line: ``train``, ``generate``, ``evaluate``, ``info``.
+
+Every user error becomes one line on stderr and exit code 2; Ctrl-C during generation exits with
+130 and no traceback (Ctrl-C during training saves a resumable checkpoint first).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rnnkit import __version__
+from rnnkit.charlm import CharLM
+from rnnkit.errors import RnnkitError
+
+
+class _Group(click.Group):
+    """Turns :class:`RnnkitError` (and unreadable paths) into a one-line error, exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RnnkitError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(2)
+        except OSError as err:
+            click.echo(f"error: {err.strerror or err}: {err.filename or ''}".rstrip(": "), err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="rnnkit")
+def cli() -> None:
+    """Train and use recurrent neural networks (RNN, LSTM, GRU) on text."""
+
+
+_MODEL_OPTIONS = {
+    "cell": click.Option(["--cell"], type=click.Choice(["rnn", "lstm", "gru"]), help="Cell type."),
+    "hidden_size": click.Option(["--hidden-size"], type=int, help="Units per recurrent layer."),
+    "embed_size": click.Option(["--embed-size"], type=int, help="Embedding size."),
+    "num_layers": click.Option(["--layers", "num_layers"], type=int, help="Stacked layers."),
+    "dropout": click.Option(["--dropout"], type=float, help="Dropout probability."),
+    "tie_weights": click.Option(
+        ["--tie-weights/--no-tie-weights"], default=None, help="Share embedding and output."
+    ),
+    "seq_len": click.Option(["--seq-len"], type=int, help="TBPTT window length."),
+    "batch_size": click.Option(["--batch-size"], type=int, help="Parallel streams per step."),
+    "lr": click.Option(["--lr"], type=float, help="Peak learning rate (AdamW)."),
+    "weight_decay": click.Option(["--weight-decay"], type=float, help="AdamW weight decay."),
+    "warmup_steps": click.Option(["--warmup-steps"], type=int, help="Linear warmup steps."),
+    "clip": click.Option(["--clip"], type=float, help="Gradient-norm clipping threshold."),
+    "val_fraction": click.Option(["--val-fraction"], type=float, help="Held-out tail fraction."),
+    "seed": click.Option(["--seed"], type=int, help="Random seed (runs are repeatable on CPU)."),
+    "evals": click.Option(["--evals"], type=int, help="Validations (with a sample) per run."),
+}
+
+
+def _model_options(f: Any) -> Any:
+    """Attach every architecture / training option; unset ones keep CharLM's defaults."""
+    for option in reversed(_MODEL_OPTIONS.values()):
+        f.__click_params__ = [*getattr(f, "__click_params__", []), option]
+    return f
+
+
+@cli.command()
+@click.argument("corpus", default="shakespeare")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Checkpoint folder.")
+@click.option("--minutes", type=float, help="Wall-clock budget (default 5 if none is given).")
+@click.option("--steps", type=int, help="Budget in optimizer steps.")
+@click.option("--epochs", type=float, help="Budget in passes over the training text.")
+@click.option(
+    "--resume",
+    "resume_dir",
+    type=click.Path(path_type=Path),
+    help="Continue the run saved in this folder exactly where it stopped.",
+)
+@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of CORPUS.")
+@click.option("--quiet", is_flag=True, help="No progress bar or samples.")
+@_model_options
+def train(
+    corpus: str,
+    out_dir: Path | None,
+    minutes: float | None,
+    steps: int | None,
+    epochs: float | None,
+    resume_dir: Path | None,
+    encoding: str,
+    quiet: bool,
+    **options: Any,
+) -> None:
+    """Train a character language model on CORPUS (a bundled name such as 'shakespeare', a
+    text file or a folder of text files) and save it as a checkpoint folder."""
+    if resume_dir is not None:
+        given = [k for k, v in options.items() if v is not None]
+        if given:
+            raise RnnkitError(f"--resume keeps the run's settings; drop: {', '.join(given)}")
+        source = None if corpus == "shakespeare" else corpus
+        lm = CharLM.resume(
+            resume_dir,
+            source,
+            minutes=minutes,
+            steps=steps,
+            epochs=epochs,
+            encoding=encoding,
+            quiet=quiet,
+        )
+        out = resume_dir
+    else:
+        out = out_dir or Path("runs") / Path(corpus).stem
+        lm = CharLM(**{k: v for k, v in options.items() if v is not None})
+        lm.fit(
+            corpus,
+            minutes=minutes,
+            steps=steps,
+            epochs=epochs,
+            out_dir=out,
+            encoding=encoding,
+            quiet=quiet,
+        )
+    stats = lm.info()["stats"]
+    state = "interrupted; resume with --resume" if stats["interrupted"] else "done"
+    click.echo(
+        f"{state}: {stats['steps']} steps in {stats['elapsed_s']:.0f} s, "
+        f"best val loss {stats['best_val_loss']:.4f} nats/char "
+        f"({stats['best_val_loss'] / math.log(2):.3f} bits/char); saved to {out}"
+    )
+
+
+@cli.command()
+@click.argument("model_dir", type=click.Path(path_type=Path))
+@click.option("--chars", "n_chars", type=int, help="Generate exactly N characters.")
+@click.option("--lines", "n_lines", type=int, help="Generate exactly N lines.")
+@click.option("--prompt", default="", help="Text to prime the model with (printed first).")
+@click.option(
+    "--temperature",
+    default=1.0,
+    show_default=True,
+    type=float,
+    help="Sampling temperature; 0 = greedy.",
+)
+@click.option("--top-k", type=int, help="Sample among the K most likely characters.")
+@click.option("--top-p", type=float, help="Nucleus sampling: smallest set with mass P.")
+@click.option("--seed", type=int, help="Seed for repeatable samples.")
+@click.option("--num-samples", default=1, show_default=True, type=int, help="Samples (batched).")
+@click.option("--stop", multiple=True, help="Stop a sample at this string (repeatable).")
+@click.option(
+    "--stream/--no-stream",
+    default=None,
+    help="Print characters as they are generated (default for one sample).",
+)
+def generate(
+    model_dir: Path,
+    n_chars: int | None,
+    n_lines: int | None,
+    prompt: str,
+    temperature: float,
+    top_k: int | None,
+    top_p: float | None,
+    seed: int | None,
+    num_samples: int,
+    stop: tuple[str, ...],
+    stream: bool | None,
+) -> None:
+    """Generate text from the model in MODEL_DIR: exactly --chars N characters or --lines N
+    lines after the prompt."""
+    lm = CharLM.load(model_dir)
+    args = (n_chars, n_lines, prompt, temperature, top_k, top_p, seed, list(stop))
+    if stream or (stream is None and num_samples == 1 and not stop):
+        _stream_text(lm, *args)
+        return
+    for i, text in enumerate(lm.generate_batch(num_samples, *args)):
+        if i:
+            click.echo(f"\n----- sample {i + 1} -----")
+        click.echo(prompt + text)
+
+
+def _stream_text(lm: CharLM, *args: Any) -> None:
+    """Print characters as they come (same text as the batched path for the same seed)."""
+    click.echo(args[2], nl=False)  # the prompt
+    for ch in lm.stream(*args[:-1]):
+        click.echo(ch, nl=False)
+    click.echo()
+
+
+@cli.command()
+@click.argument("model_dir", type=click.Path(path_type=Path))
+@click.argument("text_file", type=click.Path(path_type=Path))
+@click.option("--encoding", default="utf-8", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def evaluate(model_dir: Path, text_file: Path, encoding: str, as_json: bool) -> None:
+    """Score TEXT_FILE with the model: loss (nats/char), bits/char and perplexity."""
+    result = CharLM.load(model_dir).evaluate(text_file, encoding)
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(
+        f"{text_file}: {result['chars']:,} chars, loss {result['loss']:.4f} nats/char, "
+        f"{result['bpc']:.4f} bits/char, perplexity {result['perplexity']:.3f}"
+    )
+
+
+@cli.command()
+@click.argument("model_dir", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def info(model_dir: Path, as_json: bool) -> None:
+    """Describe the model in MODEL_DIR: kind, cell, sizes, vocabulary, corpus, steps, best loss."""
+    details = CharLM.load(model_dir).info()
+    if as_json:
+        click.echo(json.dumps(details, ensure_ascii=False, indent=2))
+        return
+    for key, value in details.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}={v}" for k, v in value.items())
+        click.echo(f"{key:>12}: {value!r}" if key == "vocab" else f"{key:>12}: {value}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()

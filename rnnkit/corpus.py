@@ -1,0 +1,112 @@
+"""Reading corpora: a bundled name, a UTF-8 file, a folder of files, or a literal string.
+
+Everything is normalised the same way (BOM stripped, CRLF/CR -> LF) so that a model trained on a
+Windows file and one trained on a Unix file see the same characters.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from rnnkit.errors import RnnkitError
+
+#: Corpora that ship inside the package (public domain), by name.
+BUNDLED: dict[str, str] = {"shakespeare": "shakespeare.txt.gz"}
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A loaded text with a short description of where it came from.
+
+    Example:
+        >>> c = read_corpus("to be or not to be\\n")
+        >>> c.source, len(c.text)
+        ('<string>', 19)
+    """
+
+    text: str
+    source: str
+
+    @property
+    def sha256(self) -> str:
+        """Hash of the normalised text, stored in checkpoints to identify the training data."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+def read_corpus(source: str | Path, encoding: str = "utf-8") -> Corpus:
+    """Load ``source``: a bundled corpus name, a file, a folder (all files, sorted), or text.
+
+    A ``str`` that names no bundled corpus and no existing path is taken as literal text when it
+    contains whitespace; otherwise it is reported as a missing path (a likely typo).
+    """
+    if isinstance(source, str) and source in BUNDLED:
+        return Corpus(_read_bundled(source), source)
+    if isinstance(source, str) and "\n" in source:  # no real path holds a newline
+        return Corpus(_check_nonempty(normalise(source), "the given string"), "<string>")
+    path = Path(source)
+    if _is(path, Path.is_dir):
+        return Corpus(_read_folder(path, encoding), str(path))
+    if _is(path, Path.is_file):
+        return Corpus(_read_file(path, encoding), str(path))
+    if isinstance(source, str) and any(ch.isspace() for ch in source):
+        return Corpus(_check_nonempty(normalise(source), "the given string"), "<string>")
+    names = ", ".join(sorted(BUNDLED))
+    raise RnnkitError(f"no such file, folder or bundled corpus: {str(source)!r} (bundled: {names})")
+
+
+def _is(path: Path, test: Callable[[Path], bool]) -> bool:
+    try:
+        return test(path)
+    except OSError:  # e.g. a name too long to be a path: then it is not one
+        return False
+
+
+def normalise(text: str) -> str:
+    """Strip a leading BOM and turn CRLF / CR line endings into LF."""
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _read_bundled(name: str) -> str:
+    ref = resources.files("rnnkit") / "corpora" / BUNDLED[name]
+    with ref.open("rb") as fh, gzip.open(fh, "rt", encoding="utf-8") as text:
+        return text.read()
+
+
+def _read_folder(folder: Path, encoding: str) -> str:
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not _hidden(p, folder))
+    if not files:
+        raise RnnkitError(f"folder {folder} contains no files")
+    return "\n".join(_read_file(p, encoding) for p in files)
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _read_file(path: Path, encoding: str) -> str:
+    raw = path.read_bytes()
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise RnnkitError(f"{path} looks binary (NUL byte at offset {nul}); give a text file")
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        raise RnnkitError(
+            f"{path} is not valid {encoding} at byte {err.start} (line {line}); "
+            "pass --encoding (e.g. --encoding latin-1) if the file uses another encoding"
+        ) from None
+    except LookupError:
+        raise RnnkitError(f"unknown encoding {encoding!r}") from None
+    return _check_nonempty(normalise(text), str(path))
+
+
+def _check_nonempty(text: str, what: str) -> str:
+    if not text.strip():
+        raise RnnkitError(f"{what} is empty (no text to learn from)")
+    return text

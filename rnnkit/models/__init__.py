@@ -1,0 +1,1 @@
+"""PyTorch model definitions (``nn.Module``s). Estimators in :mod:`rnnkit` own these."""

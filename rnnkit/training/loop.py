@@ -1,0 +1,287 @@
+"""The one training loop, shared by every model kind and backend.
+
+The loop owns what every training run needs: the budget, the learning-rate schedule, the progress
+bar, periodic validation with a sample, keeping the best weights, checkpoints for exact resume,
+NaN/inf detection, clean Ctrl-C, and the CSV / TensorBoard log. What differs between model kinds
+(how a batch becomes a loss, how to validate, what a sample looks like) lives in a
+:class:`Learner`; where batches come from lives in a :class:`Batches`.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any, Protocol
+
+from torch import Tensor
+from tqdm.auto import tqdm
+
+from rnnkit.errors import RnnkitError
+from rnnkit.training.schedule import Budget, learning_rate
+
+
+class Batches(Protocol):
+    """Batches addressed by step number, so that the data position is the step."""
+
+    steps_per_epoch: int
+
+    def batch(self, step: int) -> Any: ...
+
+
+class Learner(Protocol):
+    """A model plus its optimizer on one backend, as the loop drives it."""
+
+    def train_step(self, batch: Any, lr: float) -> float:
+        """One optimizer update; returns the batch loss (may be nan: the loop checks)."""
+        ...
+
+    def validate(self) -> float:
+        """Mean validation loss (nats per token)."""
+        ...
+
+    def sample(self) -> str:
+        """A short generated sample to show during training ("" if not applicable)."""
+        ...
+
+    def weights(self) -> dict[str, Tensor]: ...
+
+    def load_weights(self, weights: dict[str, Tensor]) -> None: ...
+
+    def train_state(self) -> tuple[dict[str, Tensor], dict[str, Any]]:
+        """Optimizer, RNG and carried state: tensors, plus a JSON-ready dict."""
+        ...
+
+    def load_train_state(self, tensors: dict[str, Tensor], meta: dict[str, Any]) -> None: ...
+
+
+@dataclass
+class LoopSettings:
+    """Schedule and bookkeeping settings of a run (stored in the checkpoint's config)."""
+
+    lr: float = 3e-3
+    warmup_steps: int = 50
+    min_lr_ratio: float = 0.05
+    evals: int = 10
+    log_every: int = 50
+    tokens_per_step: int = 1
+    token_name: str = "tok"
+
+
+@dataclass
+class LoopState:
+    """Where a run stands; saved as ``training/state.json`` for exact resume."""
+
+    step: int = 0
+    elapsed: float = 0.0
+    evals_done: int = 0
+    best_val: float = math.inf
+    best_step: int = 0
+    history: list[dict[str, float]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        best = None if math.isinf(self.best_val) else self.best_val
+        return {**self.__dict__, "best_val": best}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LoopState:
+        best = data.get("best_val")
+        return cls(**{**data, "best_val": math.inf if best is None else best})
+
+
+#: Called with (loop state, best weights, training tensors, training JSON) to write a checkpoint.
+SaveFn = Callable[[LoopState, dict[str, Tensor], dict[str, Tensor], dict[str, Any]], None]
+
+
+class Trainer:
+    """Runs a :class:`Learner` over :class:`Batches` within a :class:`Budget`.
+
+    Example:
+        >>> # see rnnkit.charlm.CharLM.fit, which builds a Learner and calls
+        >>> # Trainer(learner, batches, settings).run(Budget(steps=100), save=...)
+    """
+
+    def __init__(
+        self, learner: Learner, batches: Batches, settings: LoopSettings, log_dir: Path | None
+    ) -> None:
+        self.learner, self.batches, self.settings = learner, batches, settings
+        self.state = LoopState()
+        self.best_weights: dict[str, Tensor] | None = None
+        self._log = _MetricsLog(log_dir) if log_dir is not None else None
+        self._stop = False
+        self.interrupted = False
+
+    def resume(self, state: LoopState) -> None:
+        """Continue from a saved position (the learner's own state is loaded by the caller)."""
+        self.state = state
+
+    def run(self, budget: Budget, save: SaveFn | None = None, quiet: bool = False) -> LoopState:
+        """Train until the budget is used, Ctrl-C, or a non-finite loss (a one-line error)."""
+        s, st = self.settings, self.state
+        bar = _progress(budget, st, quiet)
+        window: list[float] = []
+        first_step = st.step
+        with _deferred_sigint(self._request_stop):
+            t0 = time.perf_counter() - st.elapsed
+            run_t0 = time.perf_counter()
+            while budget.progress(st.step, st.elapsed) < 1.0 and not self._stop:
+                lr = learning_rate(
+                    s.lr,
+                    st.step,
+                    budget.progress(st.step, st.elapsed),
+                    s.warmup_steps,
+                    s.min_lr_ratio,
+                )
+                loss = self.learner.train_step(self.batches.batch(st.step), lr)
+                if not math.isfinite(loss):
+                    bar.close()
+                    self._fail(st.step, loss, save is not None)
+                st.step += 1
+                st.elapsed = time.perf_counter() - t0
+                window.append(loss)
+                if st.step % s.log_every == 0:
+                    self._log_train(window, lr)
+                    window = []
+                if self._eval_due(budget) or budget.progress(st.step, st.elapsed) >= 1.0:
+                    self._evaluate(bar, save)
+                    st.elapsed = time.perf_counter() - t0
+                if st.step % 10 == 0:
+                    rate = (
+                        (st.step - first_step) * s.tokens_per_step / (time.perf_counter() - run_t0)
+                    )
+                    bar.set_description(f"loss {loss:.4f}, {rate:,.0f} {s.token_name}/s", False)
+                _advance(bar, budget, st)
+        self.interrupted = self._stop
+        if self._stop:  # Ctrl-C: validate and save where we are, so the run can be resumed
+            self._evaluate(bar, save)
+        bar.close()
+        if self._log is not None:
+            self._log.close()
+        return st
+
+    def _request_stop(self) -> None:
+        self._stop = True
+
+    def _eval_due(self, budget: Budget) -> bool:
+        target = (self.state.evals_done + 1) / max(1, self.settings.evals)
+        return budget.progress(self.state.step, self.state.elapsed) >= target
+
+    def _evaluate(self, bar: tqdm, save: SaveFn | None) -> None:
+        st = self.state
+        val = self.learner.validate()
+        st.evals_done += 1
+        st.history.append({"step": st.step, "elapsed": round(st.elapsed, 3), "val_loss": val})
+        if val < st.best_val or self.best_weights is None:
+            st.best_val, st.best_step = val, st.step
+            self.best_weights = {k: v.detach().clone() for k, v in self.learner.weights().items()}
+        bar.set_postfix_str(f"val {val:.4f}, best {st.best_val:.4f}", refresh=False)
+        sample = self.learner.sample()
+        if sample:
+            bar.write(f"--- step {st.step}, val loss {val:.4f} ---\n{sample}\n---")
+        if self._log is not None:
+            self._log.write(st, val_loss=val)
+        if save is not None:
+            tensors, meta = self.learner.train_state()
+            save(st, self.best_weights, {**tensors, **_prefixed(self.learner.weights())}, meta)
+
+    def _log_train(self, window: list[float], lr: float) -> None:
+        if self._log is not None and window:
+            self._log.write(self.state, train_loss=sum(window) / len(window), lr=lr)
+
+    def _fail(self, step: int, loss: float, saved: bool) -> None:
+        if self.best_weights is not None:
+            self.learner.load_weights(self.best_weights)
+        where = (
+            f"the last good checkpoint (step {self.state.best_step}) is kept"
+            if saved and self.state.evals_done
+            else "nothing was saved"
+        )
+        raise RnnkitError(
+            f"training stopped: the loss became {loss} at step {step + 1}; {where}. "
+            "Try a lower --lr or a smaller --clip"
+        )
+
+
+def _prefixed(weights: dict[str, Tensor]) -> dict[str, Tensor]:
+    return {f"last.{k}": v for k, v in weights.items()}
+
+
+def unprefixed(tensors: dict[str, Tensor]) -> dict[str, Tensor]:
+    """The latest weights stored in a training state (inverse of the ``last.`` prefix)."""
+    return {k.removeprefix("last."): v for k, v in tensors.items() if k.startswith("last.")}
+
+
+def _progress(budget: Budget, st: LoopState, quiet: bool) -> tqdm:
+    by_steps = budget.steps is not None
+    total = budget.steps if by_steps else budget.seconds
+    unit = "step" if by_steps else "s"
+    fmt = "{l_bar}{bar}| {n:.0f}/{total:.0f}" + unit + " [{elapsed}<{remaining}{postfix}]"
+    initial = st.step if by_steps else st.elapsed
+    return tqdm(total=total, initial=initial, bar_format=fmt, disable=quiet, dynamic_ncols=True)
+
+
+def _advance(bar: tqdm, budget: Budget, st: LoopState) -> None:
+    target = st.step if budget.steps is not None else min(st.elapsed, budget.seconds or 0.0)
+    bar.update(target - bar.n)
+
+
+class _MetricsLog:
+    """Appends metrics to ``metrics.csv`` (and TensorBoard when it is installed)."""
+
+    FIELDS = ("step", "elapsed_s", "train_loss", "val_loss", "lr")
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "metrics.csv"
+        new = not path.exists()
+        self._fh = path.open("a", newline="", encoding="utf-8")
+        self._csv = csv.DictWriter(self._fh, fieldnames=self.FIELDS)
+        if new:
+            self._csv.writeheader()
+        self._tb = _tensorboard(folder)
+
+    def write(self, st: LoopState, **values: float) -> None:
+        self._csv.writerow({"step": st.step, "elapsed_s": f"{st.elapsed:.3f}", **values})
+        self._fh.flush()
+        if self._tb is not None:
+            for name, value in values.items():
+                self._tb.add_scalar(name, value, st.step)
+
+    def close(self) -> None:
+        self._fh.close()
+        if self._tb is not None:
+            self._tb.close()
+
+
+def _tensorboard(folder: Path) -> Any:
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:  # TensorBoard is optional
+        return None
+    return SummaryWriter(str(folder / "tensorboard"))
+
+
+@contextmanager
+def _deferred_sigint(on_interrupt: Callable[[], None]) -> Iterator[None]:
+    """Turn the first Ctrl-C into a stop request (honoured after the current step, so weights,
+    optimizer and data position stay consistent); a second Ctrl-C interrupts at once."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        on_interrupt()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread: no signal handling there
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -1,0 +1,44 @@
+"""Shared fixtures: small texts made from the bundled corpus, and tiny model settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from rnnkit.corpus import read_corpus
+
+#: A model small enough that a test trains it in a fraction of a second.
+TINY: dict[str, Any] = {
+    "cell": "lstm",
+    "hidden_size": 32,
+    "embed_size": 16,
+    "seq_len": 16,
+    "batch_size": 4,
+    "lr": 1e-2,
+    "warmup_steps": 2,
+    "evals": 2,
+}
+
+
+@pytest.fixture(autouse=True)
+def _single_thread() -> None:
+    # Tests compare floats exactly; one thread keeps reductions in a fixed order.
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="session")
+def sonnets() -> str:
+    """About 6,000 characters of the bundled Shakespeare (the first sonnets)."""
+    text = read_corpus("shakespeare").text
+    start = text.index("From fairest creatures")
+    return text[start : start + 6000]
+
+
+@pytest.fixture
+def sonnet_file(tmp_path: Path, sonnets: str) -> Path:
+    path = tmp_path / "sonnets.txt"
+    path.write_text(sonnets, encoding="utf-8")
+    return path

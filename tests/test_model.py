@@ -1,0 +1,48 @@
+"""The recurrent LM: chunked forward with carried state equals the whole-sequence forward."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from rnnkit.errors import RnnkitError
+from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM, detach_state
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("layers", [1, 2])
+def test_chunked_forward_equals_whole(cell: str, layers: int) -> None:
+    torch.manual_seed(0)
+    model = RecurrentLM(
+        ModelConfig(vocab_size=11, cell=cell, embed_size=6, hidden_size=9, num_layers=layers)
+    ).double().eval()
+    tokens = torch.randint(0, 11, (3, 40))
+    whole, whole_state = model(tokens)
+    state = None
+    chunks = []
+    for start in range(0, 40, 7):  # uneven chunks on purpose
+        logits, state = model(tokens[:, start : start + 7], state)
+        state = detach_state(state)
+        chunks.append(logits)
+    torch.testing.assert_close(torch.cat(chunks, dim=1), whole, rtol=0, atol=1e-12)
+    assert state is not None
+    for a, b in zip(
+        state if isinstance(state, tuple) else (state,),
+        whole_state if isinstance(whole_state, tuple) else (whole_state,),
+        strict=True,
+    ):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-12)
+
+
+def test_tied_weights_share_one_tensor() -> None:
+    model = RecurrentLM(ModelConfig(vocab_size=7, embed_size=8, hidden_size=8, tie_weights=True))
+    assert model.head.weight is model.embed.weight
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"cell": "transformer"}, {"hidden_size": 0}, {"dropout": 1.0}, {"tie_weights": True}],
+)
+def test_bad_configs(bad: dict) -> None:
+    with pytest.raises(RnnkitError):
+        ModelConfig(**{"vocab_size": 5, "embed_size": 4, "hidden_size": 8, **bad})
