@@ -111,6 +111,11 @@ def _swap_in(tmp: Path, path: Path) -> None:
     old = path.with_name(path.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if path.exists():
+        # Keep what else lives in the folder (metrics.csv, tensorboard/): a rename keeps the
+        # inode, so a log file that is open for appending goes on working.
+        for entry in path.iterdir():
+            if not (tmp / entry.name).exists():
+                os.rename(entry, tmp / entry.name)
         os.rename(path, old)
     os.rename(tmp, path)
     shutil.rmtree(old, ignore_errors=True)

@@ -105,12 +105,24 @@ class Counter:
         [False, False, True]
     """
 
+    #: Characters allowed between two counted pieces before we give up (a model that never
+    #: writes a newline would otherwise sample forever when asked for lines).
+    patience = 10_000
+
     def __init__(self, n: int, counts: Callable[[str], int]) -> None:
-        self.remaining, self._counts = n, counts
+        self.remaining, self._counts, self._since = n, counts, 0
 
     def add(self, piece: str) -> bool:
         """Count a new piece; True once the target is reached."""
-        self.remaining -= self._counts(piece)
+        counted = self._counts(piece)
+        self._since = 0 if counted else self._since + len(piece)
+        if self._since > self.patience:
+            raise RnnkitError(
+                f"gave up after {self.patience:,} characters without reaching the next unit "
+                "(the model may never write one at these settings: raise the temperature or "
+                "drop top-k / top-p)"
+            )
+        self.remaining -= counted
         return self.remaining <= 0
 
 
@@ -146,7 +158,6 @@ def generate_texts(
     decode: Callable[[int], str],
     counters: list[Counter],
     stops: tuple[str, ...] = (),
-    max_tokens: int = 10_000_000,
 ) -> list[str]:
     """Pull token batches from ``stream`` until every sample's counter is satisfied.
 
@@ -154,12 +165,10 @@ def generate_texts(
     before it is returned.
     """
     samples = [_Sample(counter, stops) for counter in counters]
-    for produced, tokens in enumerate(stream, start=1):
+    for tokens in stream:
         for sample, token in zip(samples, tokens.tolist(), strict=True):
             if not sample.done:
                 sample.add(decode(token))
         if all(s.done for s in samples):
             break
-        if produced >= max_tokens:
-            raise RnnkitError(f"gave up after {max_tokens} tokens without reaching the size asked")
     return [s.text() for s in samples]

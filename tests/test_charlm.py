@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from conftest import TINY
+
 from rnnkit import CharLM, RnnkitError
 from rnnkit.training.lm_learner import TorchLMLearner
 
@@ -42,8 +42,12 @@ def test_seeded_sampling_and_stream(sonnets: str) -> None:
     a = lm.generate(n_chars=200, prompt="Thou", temperature=0.9, top_k=10, top_p=0.95, seed=7)
     b = lm.generate(n_chars=200, prompt="Thou", temperature=0.9, top_k=10, top_p=0.95, seed=7)
     assert a == b
-    assert "".join(lm.stream(n_chars=200, prompt="Thou", temperature=0.9, top_k=10, top_p=0.95,
-                             seed=7)) == a
+    assert (
+        "".join(
+            lm.stream(n_chars=200, prompt="Thou", temperature=0.9, top_k=10, top_p=0.95, seed=7)
+        )
+        == a
+    )
     lines = lm.generate(n_lines=3, seed=3)
     assert "".join(lm.stream(n_lines=3, seed=3)) == lines
     assert lm.generate_batch(1, n_chars=50, seed=4) == [lm.generate(n_chars=50, seed=4)]
@@ -56,12 +60,14 @@ def test_stop_strings(sonnets: str) -> None:
 
 
 def test_training_is_deterministic(sonnets: str) -> None:
-    a, b = _fit(sonnets, steps=12, dropout=0.1, num_layers=2), _fit(
-        sonnets, steps=12, dropout=0.1, num_layers=2
+    a, b = (
+        _fit(sonnets, steps=12, dropout=0.1, num_layers=2),
+        _fit(sonnets, steps=12, dropout=0.1, num_layers=2),
     )
     assert a.model_ is not None and b.model_ is not None
-    for (name, p), q in zip(a.model_.state_dict().items(), b.model_.state_dict().values(),
-                            strict=True):
+    for (name, p), q in zip(
+        a.model_.state_dict().items(), b.model_.state_dict().values(), strict=True
+    ):
         assert torch.equal(p, q), name
 
 
@@ -96,7 +102,7 @@ def test_ctrl_c_then_resume_equals_uninterrupted(
     sonnets: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = {"dropout": 0.1, "num_layers": 2, "evals": 3}
-    whole = _fit(sonnets, steps=24, out=tmp_path / "whole", **settings)
+    _fit(sonnets, steps=24, out=tmp_path / "whole", **settings)
     with monkeypatch.context() as m:
         _interrupt_at(m, at_step=12)
         half = _fit(sonnets, steps=24, out=tmp_path / "half", **settings)

@@ -56,7 +56,7 @@ def test_bad_files(tmp_path: Path, content: bytes, message: str) -> None:
 
 
 def test_missing_path_and_empty_folder(tmp_path: Path) -> None:
-    with pytest.raises(RnnkitError, match="no such file, folder or bundled corpus: 'nope.txt'"):
+    with pytest.raises(RnnkitError, match=r"no such file, folder or bundled corpus: 'nope\.txt'"):
         read_corpus("nope.txt")
     with pytest.raises(RnnkitError, match="contains no files"):
         read_corpus(tmp_path)

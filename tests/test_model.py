@@ -13,9 +13,13 @@ from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM, detach_state
 @pytest.mark.parametrize("layers", [1, 2])
 def test_chunked_forward_equals_whole(cell: str, layers: int) -> None:
     torch.manual_seed(0)
-    model = RecurrentLM(
-        ModelConfig(vocab_size=11, cell=cell, embed_size=6, hidden_size=9, num_layers=layers)
-    ).double().eval()
+    model = (
+        RecurrentLM(
+            ModelConfig(vocab_size=11, cell=cell, embed_size=6, hidden_size=9, num_layers=layers)
+        )
+        .double()
+        .eval()
+    )
     tokens = torch.randint(0, 11, (3, 40))
     whole, whole_state = model(tokens)
     state = None

@@ -37,8 +37,13 @@ def test_temperature_one_matches_the_distribution() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [{"temperature": -0.1}, {"temperature": math.nan}, {"top_k": 0}, {"top_p": 0.0},
-     {"top_p": 1.5}],
+    [
+        {"temperature": -0.1},
+        {"temperature": math.nan},
+        {"top_k": 0},
+        {"top_p": 0.0},
+        {"top_p": 1.5},
+    ],
 )
 def test_bad_sampling_settings(bad: dict) -> None:
     with pytest.raises(RnnkitError):
@@ -52,3 +57,9 @@ def test_counters_and_stop_strings() -> None:
     assert lines == ["ab\nab\n"]
     pieces = iter(torch.tensor([i]) for i in [0, 1, 2, 0, 1, 2])
     assert generate_texts(pieces, decode, [Counter(99, len)], stops=("\na",)) == ["ab"]
+
+
+def test_a_model_that_never_ends_a_line_gives_up() -> None:
+    endless = iter(torch.tensor([0]) for _ in range(20_000))
+    with pytest.raises(RnnkitError, match="gave up after 10,000 characters"):
+        generate_texts(endless, "ab\n".__getitem__, [Counter(1, lambda p: p.count("\n"))])

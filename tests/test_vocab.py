@@ -43,7 +43,9 @@ def test_json_round_trip() -> None:
 
 def test_unknown_characters_are_named() -> None:
     vocab = CharVocab.from_text("abc")
-    with pytest.raises(RnnkitError, match="the prompt has characters the model never saw: 'x', 'é'"):
+    with pytest.raises(
+        RnnkitError, match="the prompt has characters the model never saw: 'x', 'é'"
+    ):
         vocab.encode("abxcéx", what="the prompt")
 
 

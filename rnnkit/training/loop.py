@@ -181,7 +181,7 @@ class Trainer:
             st.best_val, st.best_step = val, st.step
             self.best_weights = {k: v.detach().clone() for k, v in self.learner.weights().items()}
         bar.set_postfix_str(f"val {val:.4f}, best {st.best_val:.4f}", refresh=False)
-        sample = self.learner.sample()
+        sample = "" if bar.disable else self.learner.sample()
         if sample:
             bar.write(f"--- step {st.step}, val loss {val:.4f} ---\n{sample}\n---")
         if self._log is not None:

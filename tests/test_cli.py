@@ -1,0 +1,118 @@
+"""The command line: every verb works, and every bad input is one line on stderr with exit 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rnnkit.cli import cli
+
+TINY_FLAGS = [
+    "--hidden-size",
+    "32",
+    "--embed-size",
+    "16",
+    "--seq-len",
+    "16",
+    "--batch-size",
+    "4",
+    "--evals",
+    "2",
+    "--quiet",
+]
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("cli")
+    corpus = folder / "corpus.txt"
+    corpus.write_text("To be, or not to be, that is the question.\n" * 40, encoding="utf-8")
+    out = folder / "model"
+    result = CliRunner().invoke(
+        cli, ["train", str(corpus), "--out", str(out), "--steps", "60", "--lr", "0.01", *TINY_FLAGS]
+    )
+    assert result.exit_code == 0, result.output
+    assert "done: 60 steps" in result.output
+    return out
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_generate_exact_sizes(model_dir: Path) -> None:
+    code, out, _ = _run(
+        "generate", str(model_dir), "--chars", "120", "--prompt", "To be", "--seed", "1"
+    )
+    assert code == 0 and out.startswith("To be") and len(out) == len("To be") + 120 + 1
+    code, out, _ = _run("generate", str(model_dir), "--lines", "4", "--seed", "1", "--top-k", "10")
+    assert code == 0 and len(out.split("\n")) == 4 + 1  # echo adds the final newline
+    code, out, _ = _run(
+        "generate", str(model_dir), "--chars", "30", "--num-samples", "3", "--seed", "2"
+    )
+    assert code == 0 and out.count("----- sample") == 2
+
+
+def test_streamed_and_batched_output_agree(model_dir: Path) -> None:
+    args = ("generate", str(model_dir), "--chars", "80", "--seed", "9", "--temperature", "0.7")
+    assert _run(*args, "--stream")[1] == _run(*args, "--no-stream")[1]
+
+
+def test_info_and_evaluate(model_dir: Path, tmp_path: Path) -> None:
+    code, out, _ = _run("info", str(model_dir), "--json")
+    details = json.loads(out)
+    assert code == 0 and details["cell"] == "lstm" and details["stats"]["steps"] == 60
+    text = tmp_path / "t.txt"
+    text.write_text("To be, or not to be.\n", encoding="utf-8")
+    code, out, _ = _run("evaluate", str(model_dir), str(text), "--json")
+    result = json.loads(out)
+    assert code == 0 and result["chars"] == 21 and result["bpc"] > 0
+
+
+def test_resume_from_the_cli(model_dir: Path, tmp_path: Path) -> None:
+    code, out, err = _run(
+        "train",
+        "--resume",
+        str(model_dir),
+        "--steps",
+        "65",
+        "--quiet",
+        str(model_dir.parent / "corpus.txt"),
+    )
+    assert code == 0, err
+    assert "done: 65 steps" in out
+
+
+def _one_line_error(args: list[str], needle: str) -> None:
+    code, _, err = _run(*args)
+    assert code == 2, err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+    assert needle in err
+
+
+def test_bad_inputs_are_one_line_errors(model_dir: Path, tmp_path: Path) -> None:
+    empty, binary, latin = tmp_path / "empty.txt", tmp_path / "bin.dat", tmp_path / "l1.txt"
+    empty.write_text("")
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    latin.write_bytes(b"caf\xe9\n" * 100)
+    m = str(model_dir)
+    _one_line_error(["train", "missing.txt"], "no such file")
+    _one_line_error(["train", str(empty)], "is empty")
+    _one_line_error(["train", str(binary)], "looks binary")
+    _one_line_error(["train", str(latin)], "--encoding")
+    _one_line_error(
+        ["train", str(latin), "--encoding", "latin-1", "--steps", "1", "--seq-len", "400"],
+        "too short for seq_len 400",
+    )
+    _one_line_error(["generate", m, "--chars", "0"], "positive")
+    _one_line_error(["generate", m, "--lines", "-3"], "positive")
+    _one_line_error(["generate", m, "--chars", "5", "--temperature", "-1"], "temperature")
+    _one_line_error(["generate", m, "--chars", "5", "--top-p", "0"], "top_p")
+    _one_line_error(["generate", m, "--chars", "5", "--prompt", "Zz@"], "never saw: 'Z', 'z', '@'")
+    _one_line_error(["generate", str(tmp_path), "--chars", "5"], "config.json missing")
+    _one_line_error(["evaluate", m, str(tmp_path / "nope.txt")], "no such file")
+    _one_line_error(["train", "--resume", m, "--hidden-size", "8"], "drop: hidden_size")
