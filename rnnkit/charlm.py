@@ -18,11 +18,17 @@ from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
 from rnnkit.sampling import Counter, SamplingConfig, generate_texts, token_stream
 from rnnkit.training.lm_learner import OptimSettings, TorchLMLearner, stream_loss
 from rnnkit.training.loop import LoopSettings, LoopState, Trainer, unprefixed
+from rnnkit.training.numpy_learner import NumpyLMLearner
 from rnnkit.training.schedule import Budget
 from rnnkit.training.streams import TokenStreams
 from rnnkit.vocab import CharVocab
 
 KIND = "char_lm"
+#: Training backends: both train the same RecurrentLM weights (same names, same checkpoint).
+LEARNERS: dict[str, type[TorchLMLearner] | type[NumpyLMLearner]] = {
+    "torch": TorchLMLearner,
+    "numpy": NumpyLMLearner,
+}
 
 
 @dataclass
@@ -40,6 +46,7 @@ class TrainSettings:
     val_max_chars: int | None = 200_000
     seed: int = 0
     evals: int = 10
+    backend: str = "torch"
 
 
 class CharLM:
@@ -77,6 +84,11 @@ class CharLM:
         if unknown:
             raise RnnkitError(f"unknown CharLM setting(s): {', '.join(sorted(unknown))}")
         self.settings = TrainSettings(**train_settings)
+        if self.settings.backend not in LEARNERS:
+            backends = ", ".join(LEARNERS)
+            raise RnnkitError(
+                f"unknown backend {self.settings.backend!r}; choose one of {backends}"
+            )
         ModelConfig(vocab_size=1, **self.arch)  # validate the architecture early
         self.model_: RecurrentLM | None = None
         self.vocab_: CharVocab | None = None
@@ -131,8 +143,7 @@ class CharLM:
         if data.sha256 != ck.config["corpus"]["sha256"]:
             raise RnnkitError(f"{data.source} is not the text this run was trained on")
         trainer, streams = lm._make_trainer(data, path)
-        assert lm.model_ is not None
-        lm.model_.load_state_dict(unprefixed(ck.train_tensors))
+        trainer.learner.load_weights(unprefixed(ck.train_tensors))
         trainer.learner.load_train_state(ck.train_tensors, ck.train_state or {})
         loop = dict((ck.train_state or {})["loop"])
         trainer.resume(LoopState.from_json(loop))
@@ -152,7 +163,7 @@ class CharLM:
         val_ids = val_ids[: s.val_max_chars]  # periodic validation must not eat the budget
         streams = TokenStreams(train_ids, s.batch_size, s.seq_len, s.seed)
         opt = OptimSettings(s.weight_decay, clip=s.clip)
-        learner = TorchLMLearner(self.model_, val_ids, opt, s.seq_len, self._training_sample)
+        learner = LEARNERS[s.backend](self.model_, val_ids, opt, s.seq_len, self._training_sample)
         loop = LoopSettings(
             lr=s.lr,
             warmup_steps=s.warmup_steps,
@@ -315,7 +326,7 @@ class CharLM:
         model, vocab = self._require_model(), self._require_vocab()
         config = {
             "kind": KIND,
-            "backend": "torch",
+            "backend": self.settings.backend,
             "rnnkit_version": __version__,
             "model": model.config.to_json(),
             "training": {**asdict(self.settings), **self.info_},

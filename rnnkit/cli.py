@@ -60,6 +60,11 @@ _MODEL_OPTIONS = {
     "val_fraction": click.Option(["--val-fraction"], type=float, help="Held-out tail fraction."),
     "seed": click.Option(["--seed"], type=int, help="Random seed (runs are repeatable on CPU)."),
     "evals": click.Option(["--evals"], type=int, help="Validations (with a sample) per run."),
+    "backend": click.Option(
+        ["--backend"],
+        type=click.Choice(["torch", "numpy"]),
+        help="Train with PyTorch, or with rnnkit's NumPy reference backprop (same checkpoint).",
+    ),
 }
 
 
@@ -220,6 +225,33 @@ def info(model_dir: Path, as_json: bool) -> None:
         if isinstance(value, dict):
             value = ", ".join(f"{k}={v}" for k, v in value.items())
         click.echo(f"{key:>12}: {value!r}" if key == "vocab" else f"{key:>12}: {value}")
+
+
+@cli.command()
+@click.option(
+    "--cell", type=click.Choice(["rnn", "lstm", "gru"]), default="lstm", show_default=True
+)
+@click.option(
+    "--model",
+    "whole_model",
+    is_flag=True,
+    help="Check the whole char model (embedding, 2 layers, head) instead of one cell.",
+)
+@click.option("--seed", default=0, show_default=True, type=int)
+def gradcheck(cell: str, whole_model: bool, seed: int) -> None:
+    """Compare the NumPy backend's analytic gradients with finite differences (float64).
+
+    Prints the max relative error of every parameter; all should be far below 1e-6.
+    """
+    from rnnkit.numpy_rnn import gradcheck_cell, gradcheck_model
+
+    errors = gradcheck_model(cell, seed=seed) if whole_model else gradcheck_cell(cell, seed=seed)
+    width = max(len(name) for name in errors)
+    click.echo(f"{'parameter':<{width}}  max relative error   ({cell}, float64)")
+    for name, err in errors.items():
+        click.echo(f"{name:<{width}}  {err:.3e}  {'ok' if err < 1e-6 else 'FAIL'}")
+    if max(errors.values()) >= 1e-6:
+        raise RnnkitError("gradient check failed: some relative error is >= 1e-6")
 
 
 def main() -> None:

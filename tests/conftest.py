@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -42,3 +43,28 @@ def sonnet_file(tmp_path: Path, sonnets: str) -> Path:
     path = tmp_path / "sonnets.txt"
     path.write_text(sonnets, encoding="utf-8")
     return path
+
+
+def interrupt_at(monkeypatch: pytest.MonkeyPatch, learner: type, at_step: int) -> None:
+    """Deliver a real SIGINT (Ctrl-C) while ``learner`` trains its step number ``at_step``."""
+    original = learner.train_step
+    calls = {"n": 0}
+
+    def step(self: Any, batch: Any, lr: float) -> float:
+        calls["n"] += 1
+        if calls["n"] == at_step:
+            signal.raise_signal(signal.SIGINT)
+        return original(self, batch, lr)
+
+    monkeypatch.setattr(learner, "train_step", step)
+
+
+def assert_same_weights(a: Path, b: Path) -> None:
+    """Both checkpoints hold bit-identical best and latest weights."""
+    from rnnkit import checkpoint
+
+    ca, cb = checkpoint.load(a, with_training=True), checkpoint.load(b, with_training=True)
+    for x, y in ((ca.weights, cb.weights), (ca.train_tensors, cb.train_tensors)):
+        assert x.keys() == y.keys()
+        for name in x:
+            assert torch.equal(x[name], y[name]), name

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 import pytest
 import torch
-from conftest import TINY
+from conftest import TINY, assert_same_weights, interrupt_at
 
 from rnnkit import CharLM, RnnkitError
 from rnnkit.training.lm_learner import TorchLMLearner
@@ -84,36 +83,18 @@ def test_save_load_identity(sonnets: str, tmp_path: Path) -> None:
         assert again.info()["stats"]["steps"] == 30
 
 
-def _interrupt_at(monkeypatch: pytest.MonkeyPatch, at_step: int) -> None:
-    """Deliver a real SIGINT (Ctrl-C) while step ``at_step`` is being trained."""
-    original = TorchLMLearner.train_step
-    calls = {"n": 0}
-
-    def step(self: TorchLMLearner, batch: object, lr: float) -> float:
-        calls["n"] += 1
-        if calls["n"] == at_step:
-            signal.raise_signal(signal.SIGINT)
-        return original(self, batch, lr)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(TorchLMLearner, "train_step", step)
-
-
 def test_ctrl_c_then_resume_equals_uninterrupted(
     sonnets: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = {"dropout": 0.1, "num_layers": 2, "evals": 3}
     _fit(sonnets, steps=24, out=tmp_path / "whole", **settings)
     with monkeypatch.context() as m:
-        _interrupt_at(m, at_step=12)
+        interrupt_at(m, TorchLMLearner, at_step=12)
         half = _fit(sonnets, steps=24, out=tmp_path / "half", **settings)
     assert half.info()["stats"]["interrupted"] and half.info()["stats"]["steps"] == 12
     resumed = CharLM.resume(tmp_path / "half", sonnets, quiet=True)
     assert resumed.info()["stats"]["steps"] == 24
-    ours = CharLM.load(tmp_path / "half").model_
-    theirs = CharLM.load(tmp_path / "whole").model_
-    assert ours is not None and theirs is not None
-    for (name, p), q in zip(ours.state_dict().items(), theirs.state_dict().values(), strict=True):
-        assert torch.equal(p, q), name
+    assert_same_weights(tmp_path / "half", tmp_path / "whole")
 
 
 def test_resume_with_a_new_budget_and_checks_the_corpus(sonnets: str, tmp_path: Path) -> None:
