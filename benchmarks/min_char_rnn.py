@@ -188,18 +188,18 @@ def evaluate(p: Params, data: list[int], chunk: int = 10_000) -> float:
     return total / (len(data) - 1)
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description="min-char-rnn with a time budget")
     ap.add_argument("--budget", type=float, default=300.0, help="training seconds")
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--print-every", type=int, default=1000, help="0 to disable")
     ap.add_argument("--json-out", type=Path, default=None)
-    return ap.parse_args()
+    return ap.parse_args(argv)
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
     text = args.data.read_text()
     chars = sorted(set(text))
     char_to_ix = {ch: i for i, ch in enumerate(chars)}
@@ -244,6 +244,7 @@ def main() -> None:
     if args.json_out is not None:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
         args.json_out.write_text(json.dumps(report, indent=2) + "\n")
+    return report
 
 
 if __name__ == "__main__":

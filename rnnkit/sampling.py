@@ -63,6 +63,80 @@ def _nucleus(logits: Tensor, top_p: float) -> Tensor:
     return logits.masked_fill(drop, -math.inf)
 
 
+class Stepper:
+    """One recurrent step per call with the fewest tensor ops, for fast token-by-token sampling.
+
+    ``nn.LSTM`` pays a fixed per-call cost that dominates when it runs one time step at a time.
+    Here layer 0's input projection is folded into a lookup table ``embed @ W_ih.T + b``
+    ([V, G*H]), so each step costs one ``addmm`` per layer plus the gate arithmetic (PyTorch's
+    gate order: LSTM i, f, g, o; GRU r, z, n). It reproduces ``RecurrentLM`` in eval mode.
+
+    Example:
+        >>> from rnnkit.models.recurrent_lm import ModelConfig
+        >>> m = RecurrentLM(ModelConfig(vocab_size=6, hidden_size=8, embed_size=4)).eval()
+        >>> stepper = Stepper(m)
+        >>> logits, state = stepper.step(torch.tensor([1, 2]), stepper.init_state(2))
+        >>> tuple(logits.shape)
+        (2, 6)
+    """
+
+    def __init__(self, model: RecurrentLM) -> None:
+        c = model.config
+        self.cell, self.hidden = c.cell, c.hidden_size
+        w = {k: v.detach() for k, v in model.state_dict().items()}
+        # GRU keeps b_hh apart (r gates W_hn h + b_hn); RNN/LSTM can fold both biases in.
+        fold = c.cell != "gru"
+        self.w_hh = [w[f"rnn.weight_hh_l{i}"].t().contiguous() for i in range(c.num_layers)]
+        self.b_hh = [w[f"rnn.bias_hh_l{i}"] for i in range(c.num_layers)]
+        self.w_ih = [w[f"rnn.weight_ih_l{i}"].t().contiguous() for i in range(c.num_layers)]
+        self.b_ih = [
+            w[f"rnn.bias_ih_l{i}"] + (self.b_hh[i] if fold else 0) for i in range(c.num_layers)
+        ]
+        self.table = w["embed.weight"] @ self.w_ih[0] + self.b_ih[0]  # [V, G*H]
+        self.head_w, self.head_b = w["head.weight"].t().contiguous(), w["head.bias"]
+
+    def init_state(self, batch: int) -> list[Tensor]:
+        """Per-layer state: h [B, H] (LSTM: h and c concatenated, [B, 2H])."""
+        width = 2 * self.hidden if self.cell == "lstm" else self.hidden
+        return [torch.zeros(batch, width) for _ in self.w_hh]
+
+    def from_model_state(self, state: State) -> list[Tensor]:
+        """Convert an ``nn.RNNBase`` state ([L, B, H], or (h, c)) to the per-layer form."""
+        if isinstance(state, tuple):
+            return [torch.cat([h, c], dim=-1) for h, c in zip(state[0], state[1], strict=True)]
+        return list(state)
+
+    def step(self, tokens: Tensor, state: list[Tensor]) -> tuple[Tensor, list[Tensor]]:
+        """tokens [B] -> logits [B, V] and the new state."""
+        x = self.table[tokens]  # [B, G*H]: layer 0's input projection, biases included
+        new_state = []
+        for layer, s in enumerate(state):
+            if layer > 0:
+                x = torch.addmm(self.b_ih[layer], x, self.w_ih[layer])
+            h_out, s = self._cell(layer, x, s)
+            new_state.append(s)
+            x = h_out
+        return torch.addmm(self.head_b, x, self.head_w), new_state
+
+    def _cell(self, layer: int, gi: Tensor, s: Tensor) -> tuple[Tensor, Tensor]:
+        H = self.hidden
+        if self.cell == "lstm":
+            h, c = s[:, :H], s[:, H:]
+            gates = torch.addmm(gi, h, self.w_hh[layer])  # [B, 4H]: i, f, g, o
+            sig = torch.sigmoid(gates)
+            c = sig[:, H : 2 * H] * c + sig[:, :H] * torch.tanh(gates[:, 2 * H : 3 * H])
+            h = sig[:, 3 * H :] * torch.tanh(c)
+            return h, torch.cat([h, c], dim=-1)
+        if self.cell == "gru":
+            gh = torch.addmm(self.b_hh[layer], s, self.w_hh[layer])  # [B, 3H]: r, z, n
+            rz = torch.sigmoid(gi[:, : 2 * H] + gh[:, : 2 * H])
+            n = torch.tanh(gi[:, 2 * H :] + rz[:, :H] * gh[:, 2 * H :])
+            h = n + rz[:, H:] * (s - n)  # == (1 - z) * n + z * h
+            return h, h
+        h = torch.tanh(torch.addmm(gi, s, self.w_hh[layer]))
+        return h, h
+
+
 @torch.inference_mode()
 def prime(model: RecurrentLM, prompt_ids: Tensor, batch: int) -> tuple[Tensor, State]:
     """Read the prompt [P] once for ``batch`` copies; returns last logits [B, V] and the state.
@@ -88,12 +162,14 @@ def token_stream(
     """Endless stream of sampled token batches [B], one recurrent step each."""
     generator = torch.Generator()
     generator.manual_seed(seed if seed is not None else torch.seed())
-    logits, state = prime(model, prompt_ids, batch)
+    model.eval()
+    logits, model_state = prime(model, prompt_ids, batch)
+    stepper = Stepper(model)
+    state = stepper.from_model_state(model_state)
     while True:
         tokens = next_tokens(logits, cfg, generator)  # [B]
         yield tokens
-        step_logits, state = model(tokens.unsqueeze(1), state)  # [B, 1, V]
-        logits = step_logits[:, 0]
+        logits, state = stepper.step(tokens, state)
 
 
 class Counter:

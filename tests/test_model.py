@@ -7,6 +7,7 @@ import torch
 
 from rnnkit.errors import RnnkitError
 from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM, detach_state
+from rnnkit.sampling import Stepper
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
@@ -50,3 +51,22 @@ def test_tied_weights_share_one_tensor() -> None:
 def test_bad_configs(bad: dict) -> None:
     with pytest.raises(RnnkitError):
         ModelConfig(**{"vocab_size": 5, "embed_size": 4, "hidden_size": 8, **bad})
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("layers", [1, 2])
+def test_fast_stepper_equals_the_model(cell: str, layers: int) -> None:
+    torch.manual_seed(1)
+    model = RecurrentLM(
+        ModelConfig(vocab_size=13, cell=cell, embed_size=5, hidden_size=7, num_layers=layers)
+    ).eval()
+    tokens = torch.randint(0, 13, (3, 20))
+    _, prefix_state = model(tokens[:, :8])
+    expected, _ = model(tokens[:, 8:], prefix_state)
+    stepper = Stepper(model)
+    state = stepper.from_model_state(prefix_state)
+    got = []
+    for t in range(8, 20):
+        logits, state = stepper.step(tokens[:, t], state)
+        got.append(logits)
+    torch.testing.assert_close(torch.stack(got, dim=1), expected, rtol=1e-5, atol=1e-5)

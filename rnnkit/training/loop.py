@@ -102,6 +102,8 @@ SaveFn = Callable[[LoopState, dict[str, Tensor], dict[str, Tensor], dict[str, An
 class Trainer:
     """Runs a :class:`Learner` over :class:`Batches` within a :class:`Budget`.
 
+    A time budget counts training time: the clock pauses while validating and saving.
+
     Example:
         >>> # see rnnkit.charlm.CharLM.fit, which builds a Learner and calls
         >>> # Trainer(learner, batches, settings).run(Budget(steps=100), save=...)
@@ -116,6 +118,7 @@ class Trainer:
         self._log = _MetricsLog(log_dir) if log_dir is not None else None
         self._stop = False
         self.interrupted = False
+        self._rate_from = (0, 0.0)
 
     def resume(self, state: LoopState) -> None:
         """Continue from a saved position (the learner's own state is loaded by the caller)."""
@@ -123,40 +126,24 @@ class Trainer:
 
     def run(self, budget: Budget, save: SaveFn | None = None, quiet: bool = False) -> LoopState:
         """Train until the budget is used, Ctrl-C, or a non-finite loss (a one-line error)."""
-        s, st = self.settings, self.state
+        st = self.state
         bar = _progress(budget, st, quiet)
+        self._rate_from = (st.step, st.elapsed)
         window: list[float] = []
-        first_step = st.step
         with _deferred_sigint(self._request_stop):
             t0 = time.perf_counter() - st.elapsed
-            run_t0 = time.perf_counter()
             while budget.progress(st.step, st.elapsed) < 1.0 and not self._stop:
-                lr = learning_rate(
-                    s.lr,
-                    st.step,
-                    budget.progress(st.step, st.elapsed),
-                    s.warmup_steps,
-                    s.min_lr_ratio,
-                )
-                loss = self.learner.train_step(self.batches.batch(st.step), lr)
-                if not math.isfinite(loss):
-                    bar.close()
-                    self._fail(st.step, loss, save is not None)
-                st.step += 1
+                loss, lr = self._train_step(budget, bar, save is not None)
                 st.elapsed = time.perf_counter() - t0
                 window.append(loss)
-                if st.step % s.log_every == 0:
+                if st.step % self.settings.log_every == 0:
                     self._log_train(window, lr)
                     window = []
                 if self._eval_due(budget) or budget.progress(st.step, st.elapsed) >= 1.0:
+                    paused = time.perf_counter()
                     self._evaluate(bar, save)
-                    st.elapsed = time.perf_counter() - t0
-                if st.step % 10 == 0:
-                    rate = (
-                        (st.step - first_step) * s.tokens_per_step / (time.perf_counter() - run_t0)
-                    )
-                    bar.set_description(f"loss {loss:.4f}, {rate:,.0f} {s.token_name}/s", False)
-                _advance(bar, budget, st)
+                    t0 += time.perf_counter() - paused  # validation does not use the budget
+                self._show(bar, budget, loss)
         self.interrupted = self._stop
         if self._stop:  # Ctrl-C: validate and save where we are, so the run can be resumed
             self._evaluate(bar, save)
@@ -164,6 +151,26 @@ class Trainer:
         if self._log is not None:
             self._log.close()
         return st
+
+    def _train_step(self, budget: Budget, bar: tqdm, saving: bool) -> tuple[float, float]:
+        s, st = self.settings, self.state
+        progress = budget.progress(st.step, st.elapsed)
+        lr = learning_rate(s.lr, st.step, progress, s.warmup_steps, s.min_lr_ratio)
+        loss = self.learner.train_step(self.batches.batch(st.step), lr)
+        if not math.isfinite(loss):
+            bar.close()
+            self._fail(st.step, loss, saving)
+        st.step += 1
+        return loss, lr
+
+    def _show(self, bar: tqdm, budget: Budget, loss: float) -> None:
+        st = self.state
+        if st.step % 10 == 0:
+            step0, elapsed0 = self._rate_from
+            rate = (st.step - step0) * self.settings.tokens_per_step / (st.elapsed - elapsed0)
+            bar.set_description(f"loss {loss:.4f}, {rate:,.0f} {self.settings.token_name}/s", False)
+        target = st.step if budget.steps is not None else min(st.elapsed, budget.seconds or 0.0)
+        bar.update(target - bar.n)
 
     def _request_stop(self) -> None:
         self._stop = True
@@ -224,11 +231,6 @@ def _progress(budget: Budget, st: LoopState, quiet: bool) -> tqdm:
     fmt = "{l_bar}{bar}| {n:.0f}/{total:.0f}" + unit + " [{elapsed}<{remaining}{postfix}]"
     initial = st.step if by_steps else st.elapsed
     return tqdm(total=total, initial=initial, bar_format=fmt, disable=quiet, dynamic_ncols=True)
-
-
-def _advance(bar: tqdm, budget: Budget, st: LoopState) -> None:
-    target = st.step if budget.steps is not None else min(st.elapsed, budget.seconds or 0.0)
-    bar.update(target - bar.n)
 
 
 class _MetricsLog:
