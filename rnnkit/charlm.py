@@ -329,7 +329,7 @@ class CharLM:
             "backend": self.settings.backend,
             "rnnkit_version": __version__,
             "model": model.config.to_json(),
-            "training": {**asdict(self.settings), **self.info_},
+            "training": {**asdict(self.settings), "budget": self.info_.get("budget")},
             "corpus": self.info_.get("corpus"),
             "stats": self.info_.get("stats", {}),
         }
@@ -363,8 +363,11 @@ class CharLM:
             raise RnnkitError(
                 "the weights do not match the model described in config.json"
             ) from None
-        lm.info_ = {k: training[k] for k in ("corpus", "budget") if k in training}
-        lm.info_["stats"] = ck.config.get("stats", {})
+        lm.info_ = {
+            "corpus": ck.config.get("corpus"),
+            "budget": training.get("budget"),
+            "stats": ck.config.get("stats", {}),
+        }
         return lm
 
     def info(self) -> dict[str, Any]:
