@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,13 @@ class _Group(click.Group):
 def cli() -> None:
     """Train and use recurrent neural networks (RNN, LSTM, GRU) on text."""
 
+
+_DATA_DIR = click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    envvar="RNNKIT_DATA",
+    help="Local mirror of the data sets (a folder laid out like shared/data); or RNNKIT_DATA.",
+)
 
 _MODEL_OPTIONS = {
     "cell": click.Option(["--cell"], type=click.Choice(["rnn", "lstm", "gru"]), help="Cell type."),
@@ -89,6 +97,7 @@ def _model_options(f: Any) -> Any:
 )
 @click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of CORPUS.")
 @click.option("--quiet", is_flag=True, help="No progress bar or samples.")
+@_DATA_DIR
 @_model_options
 def train(
     corpus: str,
@@ -99,10 +108,14 @@ def train(
     resume_dir: Path | None,
     encoding: str,
     quiet: bool,
+    data_dir: Path | None,
     **options: Any,
 ) -> None:
-    """Train a character language model on CORPUS (a bundled name such as 'shakespeare', a
-    text file or a folder of text files) and save it as a checkpoint folder."""
+    """Train a character language model on CORPUS (the bundled 'shakespeare', a registry name
+    such as 'tinyshakespeare' (see `rnnkit data list`), a text file or a folder of text files)
+    and save it as a checkpoint folder."""
+    if data_dir is not None:
+        os.environ["RNNKIT_DATA"] = str(data_dir)  # the registry reads its mirror from here
     if resume_dir is not None:
         given = [k for k, v in options.items() if v is not None]
         if given:
@@ -252,6 +265,48 @@ def gradcheck(cell: str, whole_model: bool, seed: int) -> None:
         click.echo(f"{name:<{width}}  {err:.3e}  {'ok' if err < 1e-6 else 'FAIL'}")
     if max(errors.values()) >= 1e-6:
         raise RnnkitError("gradient check failed: some relative error is >= 1e-6")
+
+
+@cli.group()
+def data() -> None:
+    """The dataset registry: list, describe and fetch (verified by sha256) named data sets."""
+
+
+@data.command("list")
+def data_list() -> None:
+    """Name and description of every registered data set."""
+    from rnnkit import datasets
+
+    for name in datasets.names():
+        click.echo(f"{name:<16} {datasets.get(name).description}")
+
+
+@data.command("info")
+@click.argument("name")
+@_DATA_DIR
+def data_info(name: str, data_dir: Path | None) -> None:
+    """Licence, splits, URLs, checksums, and where each file of NAME is found."""
+    from rnnkit import datasets
+
+    details = datasets.info(name, mirror=data_dir)
+    for key in ("name", "description", "license", "splits"):
+        click.echo(f"{key:>12}: {details[key]}")
+    for f in details["files"]:
+        click.echo(
+            f"{'file':>12}: {f['name']}  ({f['where']})\n{'':>14}url {f['url']}"
+            f"\n{'':>14}sha256 {f['sha256']} ({f['sha256_of']})"
+        )
+
+
+@data.command("fetch")
+@click.argument("name")
+@_DATA_DIR
+def data_fetch(name: str, data_dir: Path | None) -> None:
+    """Make every file of NAME available locally, verified; print the paths."""
+    from rnnkit import datasets
+
+    for path in datasets.fetch(name, mirror=data_dir):
+        click.echo(str(path))
 
 
 def main() -> None:

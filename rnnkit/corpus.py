@@ -39,13 +39,16 @@ class Corpus:
 
 
 def read_corpus(source: str | Path, encoding: str = "utf-8") -> Corpus:
-    """Load ``source``: a bundled corpus name, a file, a folder (all files, sorted), or text.
+    """Load ``source``: a bundled corpus or registry dataset name (see :mod:`rnnkit.datasets`;
+    its splits joined in order), a file, a folder (all files, sorted), or text.
 
     A ``str`` that names no bundled corpus and no existing path is taken as literal text when it
     contains whitespace; otherwise it is reported as a missing path (a likely typo).
     """
     if isinstance(source, str) and source in BUNDLED:
         return Corpus(_read_bundled(source), source)
+    if isinstance(source, str) and source in _registry():
+        return Corpus(_read_registered(source), source)
     if isinstance(source, str) and "\n" in source:  # no real path holds a newline
         return Corpus(_check_nonempty(normalise(source), "the given string"), "<string>")
     path = Path(source)
@@ -57,6 +60,22 @@ def read_corpus(source: str | Path, encoding: str = "utf-8") -> Corpus:
         return Corpus(_check_nonempty(normalise(source), "the given string"), "<string>")
     names = ", ".join(sorted(BUNDLED))
     raise RnnkitError(f"no such file, folder or bundled corpus: {str(source)!r} (bundled: {names})")
+
+
+def _registry() -> dict[str, object]:
+    from rnnkit.datasets import REGISTRY  # local import: the registry itself reads corpora
+
+    return dict(REGISTRY)
+
+
+def _read_registered(name: str) -> str:
+    """A registry text dataset as one text: its splits in order (train, validation, test)."""
+    from rnnkit.datasets import load
+
+    splits = load(name)
+    if not all(isinstance(part, str) for part in splits.values()):
+        raise RnnkitError(f"{name} is a labelled dataset, not a text corpus")
+    return normalise("".join(splits.values()))
 
 
 def _is(path: Path, test: Callable[[Path], bool]) -> bool:

@@ -116,3 +116,21 @@ def test_bad_inputs_are_one_line_errors(model_dir: Path, tmp_path: Path) -> None
     _one_line_error(["generate", str(tmp_path), "--chars", "5"], "config.json missing")
     _one_line_error(["evaluate", m, str(tmp_path / "nope.txt")], "no such file")
     _one_line_error(["train", "--resume", m, "--hidden-size", "8"], "drop: hidden_size")
+
+
+def test_data_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import urllib.error
+    import urllib.request
+
+    code, out, _ = _run("data", "list")
+    assert code == 0 and "tinyshakespeare" in out and "wikitext2" in out
+    monkeypatch.setenv("RNNKIT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("RNNKIT_DATA", raising=False)
+
+    def offline(*args: object, **kwargs: object) -> None:
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    _one_line_error(["data", "fetch", "ptb"], "or point RNNKIT_DATA (or --data-dir) at a folder")
+    _one_line_error(["train", "ptb", "--steps", "1"], "download it yourself and put it at")
+    _one_line_error(["data", "info", "nope"], "unknown dataset")
