@@ -105,8 +105,18 @@ class Trainer:
     A time budget counts training time: the clock pauses while validating and saving.
 
     Example:
-        >>> # see rnnkit.charlm.CharLM.fit, which builds a Learner and calls
-        >>> # Trainer(learner, batches, settings).run(Budget(steps=100), save=...)
+        >>> import numpy as np
+        >>> from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
+        >>> from rnnkit.training.lm_learner import OptimSettings, TorchLMLearner
+        >>> from rnnkit.training.streams import TokenStreams
+        >>> ids = np.arange(400) % 7
+        >>> model = RecurrentLM(ModelConfig(vocab_size=7, hidden_size=16, embed_size=8))
+        >>> learner = TorchLMLearner(model, ids[-50:], OptimSettings(), eval_seq_len=16)
+        >>> trainer = Trainer(learner, TokenStreams(ids, 4, 8, seed=0), LoopSettings(lr=0.02, warmup_steps=2),
+        ...                   log_dir=None)
+        >>> state = trainer.run(Budget(steps=20), quiet=True)
+        >>> state.step, state.best_val < 1.0  # ln(7) = 1.95 before training
+        (20, True)
     """
 
     def __init__(
