@@ -181,10 +181,16 @@ def main() -> None:
     ap.add_argument("--overhead-steps", type=int, default=150)
     ap.add_argument("--numpy", action="store_true", help="NumPy backend vs min-char-rnn")
     ap.add_argument("--numpy-budget", type=float, default=300.0)
+    ap.add_argument(
+        "--settings",
+        type=json.loads,
+        default={},
+        help="CharLM settings for the budget runs, as JSON, e.g. '{\"hidden_size\": 384}'",
+    )
     ap.add_argument("--json-out", type=Path, default=HERE / "results" / "charlm.json")
     args = ap.parse_args()
     text = read_corpus(args.data).text
-    rows = [run_budget(text, b, {}) for b in args.budgets]
+    rows = [run_budget(text, b, args.settings) for b in args.budgets]
     report: dict[str, Any] = {"machine": machine(), "data": str(args.data), "runs": rows}
     if args.numpy:
         report["numpy_vs_lessons"] = numpy_vs_lessons(text, args.numpy_budget)

@@ -36,11 +36,11 @@ class TrainSettings:
     """Data and optimisation settings of a run (saved in the checkpoint's config)."""
 
     seq_len: int = 128
-    batch_size: int = 64
-    lr: float = 4e-3
-    warmup_steps: int = 50
+    batch_size: int = 32
+    lr: float = 8e-3
+    warmup_steps: int = 100
     min_lr_ratio: float = 0.05
-    weight_decay: float = 0.0
+    weight_decay: float = 0.01
     clip: float = 1.0
     val_fraction: float = 0.1
     val_max_chars: int | None = 200_000
@@ -64,8 +64,8 @@ class CharLM:
 
     def __init__(
         self,
-        cell: str = "lstm",
-        hidden_size: int = 512,
+        cell: str = "gru",
+        hidden_size: int = 256,
         embed_size: int = 64,
         num_layers: int = 1,
         dropout: float = 0.0,

@@ -65,7 +65,7 @@ def test_streamed_and_batched_output_agree(model_dir: Path) -> None:
 def test_info_and_evaluate(model_dir: Path, tmp_path: Path) -> None:
     code, out, _ = _run("info", str(model_dir), "--json")
     details = json.loads(out)
-    assert code == 0 and details["cell"] == "lstm" and details["stats"]["steps"] == 60
+    assert code == 0 and details["cell"] == "gru" and details["stats"]["steps"] == 60
     text = tmp_path / "t.txt"
     text.write_text("To be, or not to be.\n", encoding="utf-8")
     code, out, _ = _run("evaluate", str(model_dir), str(text), "--json")

@@ -112,8 +112,8 @@ class Trainer:
         >>> ids = np.arange(400) % 7
         >>> model = RecurrentLM(ModelConfig(vocab_size=7, hidden_size=16, embed_size=8))
         >>> learner = TorchLMLearner(model, ids[-50:], OptimSettings(), eval_seq_len=16)
-        >>> trainer = Trainer(learner, TokenStreams(ids, 4, 8, seed=0), LoopSettings(lr=0.02, warmup_steps=2),
-        ...                   log_dir=None)
+        >>> settings = LoopSettings(lr=0.02, warmup_steps=2)
+        >>> trainer = Trainer(learner, TokenStreams(ids, 4, 8, seed=0), settings, log_dir=None)
         >>> state = trainer.run(Budget(steps=20), quiet=True)
         >>> state.step, state.best_val < 1.0  # ln(7) = 1.95 before training
         (20, True)

@@ -45,8 +45,8 @@ class NumpyLMLearner:
         sampler: Callable[[], str] | None = None,
     ) -> None:
         c = mirror.config
-        if c.dropout or c.tie_weights or opt.weight_decay:
-            raise RnnkitError("the numpy backend trains without dropout, tied weights or decay")
+        if c.dropout or c.tie_weights:
+            raise RnnkitError("the numpy backend trains without dropout or tied weights")
         self.mirror, self.val_ids, self.opt, self.eval_seq_len = mirror, val_ids, opt, eval_seq_len
         self.sampler = sampler
         self.model = NumpyCharModel(
@@ -55,6 +55,10 @@ class NumpyLMLearner:
         # Start from the torch initialisation, so both backends begin from the same weights.
         self.model.params = {k: v.detach().numpy().copy() for k, v in mirror.state_dict().items()}
         self.optimizer = Adam(betas=(opt.beta1, opt.beta2))
+        # AdamW's decoupled decay, on the same parameters as the torch learner (matrices only).
+        self.decayed = [
+            k for k, v in self.model.params.items() if v.ndim >= 2 and k[:6] != "embed."
+        ]
         self.state: Any = None
 
     def train_step(self, batch: Batch, lr: float) -> float:
@@ -65,6 +69,8 @@ class NumpyLMLearner:
             batch.inputs.numpy(), batch.targets.numpy(), self.state
         )
         clip_grad_norm(grads, self.opt.clip)
+        for name in self.decayed:
+            self.model.params[name] *= 1.0 - lr * self.opt.weight_decay
         self.optimizer.lr = lr
         self.optimizer.step(self.model.params, grads)
         return loss
