@@ -63,6 +63,7 @@ def run_budget(text: str, seconds: float, settings: dict[str, Any]) -> dict[str,
         "val_loss": result["loss"],
         "val_bpc": result["bpc"],
         "gen_chars_per_s": gen_speed(lm),
+        "val_history": stats["history"],
         "config": {**lm.arch, **{k: v for k, v in vars(lm.settings).items()}},
         "sample": lm.generate(n_chars=300, prompt="ROMEO:", temperature=0.8, seed=1),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +31,27 @@ LEARNERS: dict[str, type[TorchLMLearner] | type[NumpyLMLearner]] = {
 }
 
 
+#: Defaults measured best on a 2-core CPU (benchmarks/charlm.py, Tiny Shakespeare) for a time
+#: budget: up to 5 minutes, a GRU of 256 units; longer, a GRU of 512 with dropout 0.1. Step and
+#: epoch budgets use the first row. Anything set explicitly is kept.
+AUTO: tuple[tuple[float, dict[str, Any]], ...] = (
+    (300.0, {"hidden_size": 256, "dropout": 0.0, "lr": 8e-3}),
+    (math.inf, {"hidden_size": 512, "dropout": 0.1, "lr": 5e-3}),
+)
+
+
+def auto_settings(seconds: float | None) -> dict[str, Any]:
+    """The measured defaults for a training time budget in seconds (None: a step budget)."""
+    return next(values for limit, values in AUTO if seconds is None or seconds <= limit)
+
+
 @dataclass
 class TrainSettings:
     """Data and optimisation settings of a run (saved in the checkpoint's config)."""
 
     seq_len: int = 128
     batch_size: int = 32
-    lr: float = 8e-3
+    lr: float | None = None  # None: chosen with the model size from the budget (see AUTO)
     warmup_steps: int = 100
     min_lr_ratio: float = 0.05
     weight_decay: float = 0.01
@@ -65,10 +79,10 @@ class CharLM:
     def __init__(
         self,
         cell: str = "gru",
-        hidden_size: int = 256,
+        hidden_size: int | None = None,
         embed_size: int = 64,
         num_layers: int = 1,
-        dropout: float = 0.0,
+        dropout: float | None = None,
         tie_weights: bool = False,
         **train_settings: Any,
     ) -> None:
@@ -89,7 +103,8 @@ class CharLM:
             raise RnnkitError(
                 f"unknown backend {self.settings.backend!r}; choose one of {backends}"
             )
-        ModelConfig(vocab_size=1, **self.arch)  # validate the architecture early
+        ModelConfig(vocab_size=1, **self._resolved(None)[0])  # validate the architecture early
+        self.settings_ = self.settings  # the settings of the last fit, with "auto" resolved
         self.model_: RecurrentLM | None = None
         self.vocab_: CharVocab | None = None
         self.info_: dict[str, Any] = {}
@@ -114,8 +129,10 @@ class CharLM:
         """
         data = read_corpus(corpus, encoding)
         self.vocab_ = CharVocab.from_text(data.text)
+        timed = minutes is not None or (steps is None and epochs is None)
+        arch, self.settings_ = self._resolved(60.0 * (minutes or 5.0) if timed else None)
         torch.manual_seed(self.settings.seed)
-        self.model_ = RecurrentLM(ModelConfig(vocab_size=len(self.vocab_), **self.arch))
+        self.model_ = RecurrentLM(ModelConfig(vocab_size=len(self.vocab_), **arch))
         trainer, streams = self._make_trainer(data, out_dir)
         budget = _budget(minutes, steps, epochs, streams.steps_per_epoch)
         return self._run(trainer, data, budget, out_dir, quiet)
@@ -154,11 +171,19 @@ class CharLM:
             budget = _budget(minutes, steps, epochs, streams.steps_per_epoch)
         return lm._run(trainer, data, budget, path, quiet)
 
+    def _resolved(self, seconds: float | None) -> tuple[dict[str, Any], TrainSettings]:
+        """Architecture and settings with every "auto" (None) value filled in for the budget."""
+        auto = auto_settings(seconds)
+        arch = {k: auto[k] if v is None else v for k, v in self.arch.items()}
+        lr = auto["lr"] if self.settings.lr is None else self.settings.lr
+        return arch, replace(self.settings, lr=lr)
+
     def _make_trainer(
         self, data: Corpus, out_dir: str | Path | None
     ) -> tuple[Trainer, TokenStreams]:
         assert self.model_ is not None and self.vocab_ is not None
-        s = self.settings
+        s = self.settings_
+        assert s.lr is not None
         train_ids, val_ids = _split(self.vocab_.encode(data.text), s.val_fraction)
         val_ids = val_ids[: s.val_max_chars]  # periodic validation must not eat the budget
         streams = TokenStreams(train_ids, s.batch_size, s.seq_len, s.seed)
@@ -326,10 +351,10 @@ class CharLM:
         model, vocab = self._require_model(), self._require_vocab()
         config = {
             "kind": KIND,
-            "backend": self.settings.backend,
+            "backend": self.settings_.backend,
             "rnnkit_version": __version__,
             "model": model.config.to_json(),
-            "training": {**asdict(self.settings), "budget": self.info_.get("budget")},
+            "training": {**asdict(self.settings_), "budget": self.info_.get("budget")},
             "corpus": self.info_.get("corpus"),
             "stats": self.info_.get("stats", {}),
         }
@@ -424,6 +449,7 @@ def _stats(state: LoopState, trainer: Trainer) -> dict[str, Any]:
         "best_val_loss": None if math.isinf(state.best_val) else state.best_val,
         "best_step": state.best_step,
         "interrupted": trainer.interrupted,
+        "history": state.history,
     }
 
 

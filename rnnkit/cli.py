@@ -52,16 +52,18 @@ _DATA_DIR = click.option(
 
 _MODEL_OPTIONS = {
     "cell": click.Option(["--cell"], type=click.Choice(["rnn", "lstm", "gru"]), help="Cell type."),
-    "hidden_size": click.Option(["--hidden-size"], type=int, help="Units per recurrent layer."),
+    "hidden_size": click.Option(
+        ["--hidden-size"], type=int, help="Units per recurrent layer [default: by budget]."
+    ),
     "embed_size": click.Option(["--embed-size"], type=int, help="Embedding size."),
     "num_layers": click.Option(["--layers", "num_layers"], type=int, help="Stacked layers."),
-    "dropout": click.Option(["--dropout"], type=float, help="Dropout probability."),
+    "dropout": click.Option(["--dropout"], type=float, help="Dropout [default: by budget]."),
     "tie_weights": click.Option(
         ["--tie-weights/--no-tie-weights"], default=None, help="Share embedding and output."
     ),
     "seq_len": click.Option(["--seq-len"], type=int, help="TBPTT window length."),
     "batch_size": click.Option(["--batch-size"], type=int, help="Parallel streams per step."),
-    "lr": click.Option(["--lr"], type=float, help="Peak learning rate (AdamW)."),
+    "lr": click.Option(["--lr"], type=float, help="Peak AdamW learning rate [default: by budget]."),
     "weight_decay": click.Option(["--weight-decay"], type=float, help="AdamW weight decay."),
     "warmup_steps": click.Option(["--warmup-steps"], type=int, help="Linear warmup steps."),
     "clip": click.Option(["--clip"], type=float, help="Gradient-norm clipping threshold."),
@@ -235,8 +237,8 @@ def info(model_dir: Path, as_json: bool) -> None:
         click.echo(json.dumps(details, ensure_ascii=False, indent=2))
         return
     for key, value in details.items():
-        if isinstance(value, dict):
-            value = ", ".join(f"{k}={v}" for k, v in value.items())
+        if isinstance(value, dict):  # the validation curve is in --json
+            value = ", ".join(f"{k}={v}" for k, v in value.items() if k != "history")
         click.echo(f"{key:>12}: {value!r}" if key == "vocab" else f"{key:>12}: {value}")
 
 

@@ -153,3 +153,19 @@ def test_bad_training_requests(tmp_path: Path) -> None:
         CharLM().generate(n_chars=3)
     with pytest.raises(RnnkitError, match="budget must be positive"):
         _fit("abc def\n" * 30, steps=-1)
+
+
+def test_auto_defaults_follow_the_budget() -> None:
+    short_arch, short = CharLM()._resolved(150.0)
+    long_arch, long = CharLM()._resolved(600.0)
+    assert (short_arch["hidden_size"], short_arch["dropout"], short.lr) == (256, 0.0, 8e-3)
+    assert (long_arch["hidden_size"], long_arch["dropout"], long.lr) == (512, 0.1, 5e-3)
+    assert CharLM()._resolved(None)[0]["hidden_size"] == 256  # a step budget
+    mine_arch, mine = CharLM(hidden_size=64, dropout=0.3, lr=1e-3)._resolved(600.0)
+    assert (mine_arch["hidden_size"], mine_arch["dropout"], mine.lr) == (64, 0.3, 1e-3)
+
+
+def test_fit_records_the_resolved_settings(sonnets: str, tmp_path: Path) -> None:
+    CharLM(seq_len=16, batch_size=4).fit(sonnets, steps=2, out_dir=tmp_path, quiet=True)
+    loaded = CharLM.load(tmp_path)
+    assert loaded.info()["hidden_size"] == 256 and loaded.settings.lr == 8e-3
