@@ -180,9 +180,8 @@ def optimizer_from_tensors(tensors: dict[str, Tensor], meta: dict[str, Any]) -> 
             state.setdefault(int(pid), {})[key] = value
     for pid, extra in meta.get("scalars", {}).items():
         state.setdefault(int(pid), {}).update(extra)
-    groups = [
-        {**g, "betas": tuple(g["betas"])} if "betas" in g else g for g in meta["param_groups"]
-    ]
+    # JSON has no tuples; torch optimizers expect betas as one.
+    groups = [{**g, **_tuples(g)} for g in meta["param_groups"]]
     return {"state": state, "param_groups": groups}
 
 

@@ -104,10 +104,3 @@ def state_tensors(state: State) -> dict[str, Tensor]:
 def state_from_tensors(tensors: dict[str, Tensor]) -> State:
     """Inverse of :func:`state_tensors`."""
     return (tensors["h"], tensors["c"]) if "c" in tensors else tensors["h"]
-
-
-def select_state(state: State, index: Tensor) -> State:
-    """Keep the batch rows ``index`` of a hidden state (used by batched sampling)."""
-    if isinstance(state, tuple):
-        return (state[0][:, index], state[1][:, index])
-    return state[:, index]
