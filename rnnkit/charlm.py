@@ -244,7 +244,8 @@ class CharLM:
     ) -> str:
         """Generate exactly ``n_chars`` characters or exactly ``n_lines`` lines.
 
-        The prompt primes the model and is *not* part of the result (and not counted). With
+        The prompt primes the model and is *not* part of the result (and not counted); with no
+        prompt the model is primed with a newline when its vocabulary has one. With
         ``n_lines`` the result holds ``n_lines`` lines (blank lines count) and no trailing
         newline. A stop string ends the text early and is removed; temperature 0 is greedy.
         """
@@ -315,7 +316,10 @@ class CharLM:
         seed: int | None,
     ) -> Iterator[torch.Tensor]:
         cfg = SamplingConfig(temperature, top_k, top_p)
-        ids = torch.from_numpy(self._require_vocab().encode(prompt, what="the prompt"))
+        vocab = self._require_vocab()
+        if not prompt and "\n" in vocab.chars:
+            prompt = "\n"  # start as text starts, after a line break, not from a uniform guess
+        ids = torch.from_numpy(vocab.encode(prompt, what="the prompt"))
         return token_stream(self._require_model(), ids, batch, cfg, seed)
 
     def evaluate(self, corpus: str | Path, encoding: str = "utf-8") -> dict[str, float]:

@@ -169,3 +169,9 @@ def test_fit_records_the_resolved_settings(sonnets: str, tmp_path: Path) -> None
     CharLM(seq_len=16, batch_size=4).fit(sonnets, steps=2, out_dir=tmp_path, quiet=True)
     loaded = CharLM.load(tmp_path)
     assert loaded.info()["hidden_size"] == 256 and loaded.settings.lr == 8e-3
+
+
+def test_an_empty_prompt_starts_after_a_newline(sonnets: str) -> None:
+    lm = _fit(sonnets)
+    for seed in range(3):
+        assert lm.generate(n_chars=40, seed=seed) == lm.generate(n_chars=40, prompt="\n", seed=seed)
