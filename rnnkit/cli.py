@@ -269,6 +269,16 @@ def gradcheck(cell: str, whole_model: bool, seed: int) -> None:
         raise RnnkitError("gradient check failed: some relative error is >= 1e-6")
 
 
+@cli.command()
+@click.argument("model_dir", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), help="PNG path [MODEL_DIR/training.png].")
+def plot(model_dir: Path, out: Path | None) -> None:
+    """Plot the train and validation loss of the run in MODEL_DIR to a PNG."""
+    from rnnkit.plots import plot_training
+
+    click.echo(str(plot_training(model_dir, out)))
+
+
 @cli.group()
 def data() -> None:
     """The dataset registry: list, describe and fetch (verified by sha256) named data sets."""

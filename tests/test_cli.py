@@ -134,3 +134,11 @@ def test_data_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _one_line_error(["data", "fetch", "ptb"], "or point RNNKIT_DATA (or --data-dir) at a folder")
     _one_line_error(["train", "ptb", "--steps", "1"], "download it yourself and put it at")
     _one_line_error(["data", "info", "nope"], "unknown dataset")
+
+
+def test_plot_training_curve(model_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "curve.png"
+    code, stdout, err = _run("plot", str(model_dir), "--out", str(out))
+    assert code == 0, err
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and stdout.strip() == str(out)
+    _one_line_error(["plot", str(tmp_path)], "metrics.csv not found")
