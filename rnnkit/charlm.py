@@ -109,6 +109,7 @@ class CharLM:
         self.vocab_: CharVocab | None = None
         self.info_: dict[str, Any] = {}
         self._trainer: Trainer | None = None
+        self._snapshot: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None
 
     # ----------------------------------------------------------------------------- training
     def fit(
@@ -216,12 +217,15 @@ class CharLM:
         save = None
         if out_dir is not None:
 
-            def save(st: LoopState, best: dict, tensors: dict, meta: dict) -> None:
-                self.info_["stats"] = _stats(st, trainer)
-                self._write(out_dir, best, tensors, {**meta, "loop": st.to_json()})
+            def save(best: dict, tensors: dict, meta: dict) -> None:
+                self.info_["stats"] = _stats(trainer.state, trainer)
+                self._write(out_dir, best, tensors, meta)
 
         state = trainer.run(budget, save=save, quiet=quiet)
         self.info_["stats"] = _stats(state, trainer)
+        # Taken before the best weights go into the model the learner trains, so that save()
+        # pairs the latest weights with the latest optimizer state.
+        self._snapshot = trainer.snapshot()
         if trainer.best_weights is not None:
             assert self.model_ is not None
             self.model_.load_state_dict(trainer.best_weights)
@@ -341,12 +345,7 @@ class CharLM:
     def save(self, path: str | Path) -> None:
         """Write the model as a checkpoint folder (with the training state after ``fit``)."""
         model = self._require_model()
-        tensors: dict[str, torch.Tensor] = {}
-        meta: dict[str, Any] | None = None
-        if self._trainer is not None:
-            tensors, learner_meta = self._trainer.learner.train_state()
-            tensors = {**tensors, **{f"last.{k}": v for k, v in model.state_dict().items()}}
-            meta = {**learner_meta, "loop": self._trainer.state.to_json()}
+        tensors, meta = self._snapshot if self._snapshot is not None else ({}, None)
         self._write(path, model.state_dict(), tensors, meta)
 
     def _write(

@@ -73,6 +73,7 @@ def test_training_is_deterministic(sonnets: str) -> None:
 def test_save_load_identity(sonnets: str, tmp_path: Path) -> None:
     lm = _fit(sonnets, out=tmp_path / "run")
     lm.save(tmp_path / "copy")
+    assert_same_weights(tmp_path / "run", tmp_path / "copy")  # training state too
     for path in (tmp_path / "run", tmp_path / "copy"):
         again = CharLM.load(path)
         tokens = torch.randint(0, len(again.vocab_ or []), (2, 33))
@@ -95,6 +96,18 @@ def test_ctrl_c_then_resume_equals_uninterrupted(
     resumed = CharLM.resume(tmp_path / "half", sonnets, quiet=True)
     assert resumed.info()["stats"]["steps"] == 24
     assert_same_weights(tmp_path / "half", tmp_path / "whole")
+
+
+def test_save_after_fit_keeps_the_latest_weights_for_resume(
+    sonnets: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Validation that gets worse after the first check makes the best weights differ from the
+    # latest; save() must still store the latest ones beside the latest optimizer state.
+    losses = iter([1.0, 2.0, 3.0])
+    monkeypatch.setattr(TorchLMLearner, "validate", lambda self: next(losses))
+    lm = _fit(sonnets, steps=12, out=tmp_path / "run", evals=3)
+    lm.save(tmp_path / "copy")
+    assert_same_weights(tmp_path / "run", tmp_path / "copy")
 
 
 def test_resume_with_a_new_budget_and_checks_the_corpus(sonnets: str, tmp_path: Path) -> None:

@@ -95,8 +95,8 @@ class LoopState:
         return cls(**{**data, "best_val": math.inf if best is None else best})
 
 
-#: Called with (loop state, best weights, training tensors, training JSON) to write a checkpoint.
-SaveFn = Callable[[LoopState, dict[str, Tensor], dict[str, Tensor], dict[str, Any]], None]
+#: Called with (best weights, training tensors, training JSON) to write a checkpoint.
+SaveFn = Callable[[dict[str, Tensor], dict[str, Tensor], dict[str, Any]], None]
 
 
 class Trainer:
@@ -204,8 +204,14 @@ class Trainer:
         if self._log is not None:
             self._log.write(st, val_loss=val)
         if save is not None:
-            tensors, meta = self.learner.train_state()
-            save(st, self.best_weights, {**tensors, **_prefixed(self.learner.weights())}, meta)
+            save(self.best_weights, *self.snapshot())
+
+    def snapshot(self) -> tuple[dict[str, Tensor], dict[str, Any]]:
+        """Everything needed to resume exactly: the learner's state, its latest weights (copied,
+        under ``last.``) and the loop position; the tensors and JSON of ``training/state.*``."""
+        tensors, meta = self.learner.train_state()
+        latest = {f"last.{k}": v.detach().clone() for k, v in self.learner.weights().items()}
+        return {**tensors, **latest}, {**meta, "loop": self.state.to_json()}
 
     def _log_train(self, window: list[float], lr: float) -> None:
         if self._log is not None and window:
@@ -223,10 +229,6 @@ class Trainer:
             f"training stopped: the loss became {loss} at step {step + 1}; {where}. "
             "Try a lower --lr or a smaller --clip"
         )
-
-
-def _prefixed(weights: dict[str, Tensor]) -> dict[str, Tensor]:
-    return {f"last.{k}": v for k, v in weights.items()}
 
 
 def unprefixed(tensors: dict[str, Tensor]) -> dict[str, Tensor]:
