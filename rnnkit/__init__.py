@@ -16,15 +16,19 @@ from typing import TYPE_CHECKING, Any
 from rnnkit.errors import RnnkitError
 
 __version__ = "0.1.0"
-__all__ = ["CharLM", "RnnkitError", "__version__"]
+__all__ = ["CharLM", "RnnkitError", "WordLM", "__version__"]
 
 if TYPE_CHECKING:
     from rnnkit.charlm import CharLM
+    from rnnkit.wordlm import WordLM
+
+#: Public classes by name, with the module that defines each (imported on first use).
+_LAZY = {"CharLM": "rnnkit.charlm", "WordLM": "rnnkit.wordlm"}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "CharLM":
-        from rnnkit.charlm import CharLM
+    if name in _LAZY:
+        import importlib
 
-        return CharLM
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'rnnkit' has no attribute {name!r}")

@@ -15,9 +15,14 @@ from typing import Any
 
 import click
 
-from rnnkit import __version__
+from rnnkit import __version__, checkpoint
 from rnnkit.charlm import CharLM
 from rnnkit.errors import RnnkitError
+from rnnkit.wordlm import WordLM
+
+#: The language-model classes by --level and by the checkpoint's "kind".
+LEVELS: dict[str, type[CharLM] | type[WordLM]] = {"char": CharLM, "word": WordLM}
+KINDS = {cls.kind: cls for cls in LEVELS.values()}
 
 
 class _Group(click.Group):
@@ -76,11 +81,34 @@ _MODEL_OPTIONS = {
         help="Train with PyTorch, or with rnnkit's NumPy reference backprop (same checkpoint).",
     ),
 }
+#: Options of the word level only (AWD-LSTM regularisers and the vocabulary).
+_WORD_OPTIONS = {
+    "input_dropout": click.Option(
+        ["--input-dropout"], type=float, help="[word] Embedding dropout."
+    ),
+    "embed_dropout": click.Option(
+        ["--embed-dropout"], type=float, help="[word] Drop whole words from the embedding."
+    ),
+    "weight_drop": click.Option(
+        ["--weight-drop"], type=float, help="[word] DropConnect on hidden-to-hidden weights."
+    ),
+    "adaptive": click.Option(
+        ["--adaptive/--no-adaptive"], default=None, help="[word] Adaptive softmax head."
+    ),
+    "min_count": click.Option(["--min-count"], type=int, help="[word] Rarer words -> <unk>."),
+    "max_vocab": click.Option(["--max-vocab"], type=int, help="[word] Vocabulary size cap."),
+    "lowercase": click.Option(
+        ["--lowercase"], is_flag=True, default=None, help="[word] Lowercase."
+    ),
+    "words_only": click.Option(
+        ["--words-only"], is_flag=True, default=None, help="[word] Drop punctuation."
+    ),
+}
 
 
 def _model_options(f: Any) -> Any:
     """Attach every architecture / training option; unset ones keep CharLM's defaults."""
-    for option in reversed(_MODEL_OPTIONS.values()):
+    for option in reversed([*_MODEL_OPTIONS.values(), *_WORD_OPTIONS.values()]):
         f.__click_params__ = [*getattr(f, "__click_params__", []), option]
     return f
 
@@ -99,10 +127,18 @@ def _model_options(f: Any) -> Any:
 )
 @click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of CORPUS.")
 @click.option("--quiet", is_flag=True, help="No progress bar or samples.")
+@click.option(
+    "--level",
+    type=click.Choice(list(LEVELS)),
+    default="char",
+    show_default=True,
+    help="Model characters or words.",
+)
 @_DATA_DIR
 @_model_options
 def train(
     corpus: str,
+    level: str,
     out_dir: Path | None,
     minutes: float | None,
     steps: int | None,
@@ -113,17 +149,16 @@ def train(
     data_dir: Path | None,
     **options: Any,
 ) -> None:
-    """Train a character language model on CORPUS (the bundled 'shakespeare', a registry name
-    such as 'tinyshakespeare' (see `rnnkit data list`), a text file or a folder of text files)
-    and save it as a checkpoint folder."""
-    if data_dir is not None:
-        os.environ["RNNKIT_DATA"] = str(data_dir)  # the registry reads its mirror from here
+    """Train a character (or, with --level word, word) language model on CORPUS (the bundled
+    'shakespeare', a registry name such as 'tinyshakespeare' or 'wikitext2' (see `rnnkit data
+    list`), a text file or a folder of text files) and save it as a checkpoint folder."""
+    _use_mirror(data_dir)
+    given = [k for k, v in options.items() if v is not None]
     if resume_dir is not None:
-        given = [k for k, v in options.items() if v is not None]
         if given:
             raise RnnkitError(f"--resume keeps the run's settings; drop: {', '.join(given)}")
         source = None if corpus == "shakespeare" else corpus
-        lm = CharLM.resume(
+        lm = _kind_of(resume_dir).resume(
             resume_dir,
             source,
             minutes=minutes,
@@ -135,7 +170,10 @@ def train(
         out = resume_dir
     else:
         out = out_dir or Path("runs") / Path(corpus).stem
-        lm = CharLM(**{k: v for k, v in options.items() if v is not None})
+        word_only = [k for k in given if k in _WORD_OPTIONS]
+        if level == "char" and word_only:
+            raise RnnkitError(f"word-level options need --level word: {', '.join(word_only)}")
+        lm = LEVELS[level](**{k: options[k] for k in given})
         lm.fit(
             corpus,
             minutes=minutes,
@@ -147,16 +185,35 @@ def train(
         )
     stats = lm.info()["stats"]
     state = "interrupted; resume with --resume" if stats["interrupted"] else "done"
+    best, unit = stats["best_val_loss"], lm.unit.removesuffix("s")
     click.echo(
         f"{state}: {stats['steps']} steps in {stats['elapsed_s']:.0f} s, "
-        f"best val loss {stats['best_val_loss']:.4f} nats/char "
-        f"({stats['best_val_loss'] / math.log(2):.3f} bits/char); saved to {out}"
+        f"best val loss {best:.4f} nats/{unit} ({best / math.log(2):.3f} bits/{unit}, "
+        f"perplexity {math.exp(best):.2f}); saved to {out}"
     )
+
+
+def _use_mirror(data_dir: Path | None) -> None:
+    if data_dir is not None:
+        os.environ["RNNKIT_DATA"] = str(data_dir)  # the registry reads its mirror from here
+
+
+def _kind_of(model_dir: Path) -> type[CharLM] | type[WordLM]:
+    """The language-model class of the checkpoint in ``model_dir``."""
+    kind = checkpoint.load(model_dir).config.get("kind")
+    if kind not in KINDS:
+        raise RnnkitError(f"{model_dir} holds a {kind!r} model, not a language model")
+    return KINDS[kind]
+
+
+def _load(model_dir: Path) -> CharLM | WordLM:
+    return _kind_of(model_dir).load(model_dir)
 
 
 @cli.command()
 @click.argument("model_dir", type=click.Path(path_type=Path))
-@click.option("--chars", "n_chars", type=int, help="Generate exactly N characters.")
+@click.option("--chars", "n_chars", type=int, help="Generate exactly N characters (char model).")
+@click.option("--words", "n_words", type=int, help="Generate exactly N words (word model).")
 @click.option("--lines", "n_lines", type=int, help="Generate exactly N lines.")
 @click.option("--prompt", default="", help="Text to prime the model with (printed first).")
 @click.option(
@@ -179,6 +236,7 @@ def train(
 def generate(
     model_dir: Path,
     n_chars: int | None,
+    n_words: int | None,
     n_lines: int | None,
     prompt: str,
     temperature: float,
@@ -189,22 +247,31 @@ def generate(
     stop: tuple[str, ...],
     stream: bool | None,
 ) -> None:
-    """Generate text from the model in MODEL_DIR: exactly --chars N characters or --lines N
-    lines after the prompt."""
-    lm = CharLM.load(model_dir)
-    args = (n_chars, n_lines, prompt, temperature, top_k, top_p, seed, list(stop))
+    """Generate text from the model in MODEL_DIR: exactly --chars N characters (--words N words
+    for a word model) or --lines N lines after the prompt."""
+    lm = _load(model_dir)
+    size, other = (n_words, n_chars) if isinstance(lm, WordLM) else (n_chars, n_words)
+    if other is not None:
+        raise RnnkitError(f"a {lm.kind} model counts {lm.unit}: use --{lm.unit} or --lines")
+    args = (size, n_lines, prompt, temperature, top_k, top_p, seed, list(stop))
     if stream or (stream is None and num_samples == 1 and not stop):
         _stream_text(lm, *args)
         return
     for i, text in enumerate(lm.generate_batch(num_samples, *args)):
         if i:
             click.echo(f"\n----- sample {i + 1} -----")
-        click.echo(prompt + text)
+        click.echo(_lead(lm, prompt) + text)
 
 
-def _stream_text(lm: CharLM, *args: Any) -> None:
+def _lead(lm: CharLM | WordLM, prompt: str) -> str:
+    """The prompt as printed before the generated text (a word model's words need a space)."""
+    spaced = isinstance(lm, WordLM) and prompt and not prompt[-1].isspace()
+    return prompt + " " if spaced else prompt
+
+
+def _stream_text(lm: CharLM | WordLM, *args: Any) -> None:
     """Print characters as they come (same text as the batched path for the same seed)."""
-    click.echo(args[2], nl=False)  # the prompt
+    click.echo(_lead(lm, args[2]), nl=False)  # the prompt
     for ch in lm.stream(*args[:-1]):
         click.echo(ch, nl=False)
     click.echo()
@@ -212,18 +279,25 @@ def _stream_text(lm: CharLM, *args: Any) -> None:
 
 @cli.command()
 @click.argument("model_dir", type=click.Path(path_type=Path))
-@click.argument("text_file", type=click.Path(path_type=Path))
+@click.argument("text")
 @click.option("--encoding", default="utf-8", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def evaluate(model_dir: Path, text_file: Path, encoding: str, as_json: bool) -> None:
-    """Score TEXT_FILE with the model: loss (nats/char), bits/char and perplexity."""
-    result = CharLM.load(model_dir).evaluate(text_file, encoding)
+@_DATA_DIR
+def evaluate(
+    model_dir: Path, text: str, encoding: str, as_json: bool, data_dir: Path | None
+) -> None:
+    """Score TEXT with the model: loss (nats per token), bits per token and perplexity. TEXT is a
+    file, or a registry split such as 'wikitext2:test'."""
+    _use_mirror(data_dir)
+    lm = _load(model_dir)
+    result = lm.evaluate(text, encoding)
     if as_json:
         click.echo(json.dumps(result))
         return
+    unit = lm.unit.removesuffix("s")
     click.echo(
-        f"{text_file}: {result['chars']:,} chars, loss {result['loss']:.4f} nats/char, "
-        f"{result['bpc']:.4f} bits/char, perplexity {result['perplexity']:.3f}"
+        f"{text}: {result[lm.unit]:,} {lm.unit}, loss {result['loss']:.4f} nats/{unit}, "
+        f"{result[lm.bits_key]:.4f} bits/{unit}, perplexity {result['perplexity']:.3f}"
     )
 
 
@@ -232,7 +306,7 @@ def evaluate(model_dir: Path, text_file: Path, encoding: str, as_json: bool) -> 
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def info(model_dir: Path, as_json: bool) -> None:
     """Describe the model in MODEL_DIR: kind, cell, sizes, vocabulary, corpus, steps, best loss."""
-    details = CharLM.load(model_dir).info()
+    details = _load(model_dir).info()
     if as_json:
         click.echo(json.dumps(details, ensure_ascii=False, indent=2))
         return

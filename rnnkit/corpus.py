@@ -40,15 +40,25 @@ class Corpus:
 
 def read_corpus(source: str | Path, encoding: str = "utf-8") -> Corpus:
     """Load ``source``: a bundled corpus or registry dataset name (see :mod:`rnnkit.datasets`;
-    its splits joined in order), a file, a folder (all files, sorted), or text.
+    its splits joined in order), one split of a registry dataset (``"wikitext2:test"``), a
+    file, a folder (all files, sorted), or text.
 
     A ``str`` that names no bundled corpus and no existing path is taken as literal text when it
     contains whitespace; otherwise it is reported as a missing path (a likely typo).
     """
     if isinstance(source, str) and source in BUNDLED:
         return Corpus(_read_bundled(source), source)
-    if isinstance(source, str) and source in _registry():
-        return Corpus(_read_registered(source), source)
+    splits = read_splits(source.partition(":")[0]) if isinstance(source, str) else None
+    if splits is not None:
+        assert isinstance(source, str)
+        name, _, split = source.partition(":")
+        if not split:
+            return Corpus("".join(part.text for part in splits.values()), name)
+        if split not in splits:
+            raise RnnkitError(
+                f"dataset {name} has no split {split!r} (splits: {', '.join(splits)})"
+            )
+        return splits[split]
     if isinstance(source, str) and "\n" in source:  # no real path holds a newline
         return Corpus(_check_nonempty(normalise(source), "the given string"), "<string>")
     path = Path(source)
@@ -62,20 +72,17 @@ def read_corpus(source: str | Path, encoding: str = "utf-8") -> Corpus:
     raise RnnkitError(f"no such file, folder or bundled corpus: {str(source)!r} (bundled: {names})")
 
 
-def _registry() -> dict[str, object]:
-    from rnnkit.datasets import REGISTRY  # local import: the registry itself reads corpora
+def read_splits(source: str | Path) -> dict[str, Corpus] | None:
+    """The standard splits of a registry text dataset (``"wikitext2"`` -> train, validation,
+    test), each named ``"name:split"``; None when ``source`` names no registry dataset."""
+    from rnnkit.datasets import REGISTRY, load  # local import: the registry reads corpora
 
-    return dict(REGISTRY)
-
-
-def _read_registered(name: str) -> str:
-    """A registry text dataset as one text: its splits in order (train, validation, test)."""
-    from rnnkit.datasets import load
-
-    splits = load(name)
+    if not isinstance(source, str) or source not in REGISTRY:
+        return None
+    splits = load(source)
     if not all(isinstance(part, str) for part in splits.values()):
-        raise RnnkitError(f"{name} is a labelled dataset, not a text corpus")
-    return normalise("".join(splits.values()))
+        raise RnnkitError(f"{source} is a labelled dataset, not a text corpus")
+    return {k: Corpus(normalise(v), f"{source}:{k}") for k, v in splits.items()}
 
 
 def _is(path: Path, test: Callable[[Path], bool]) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from rnnkit.errors import RnnkitError
 from rnnkit.models.recurrent_lm import RecurrentLM, State
@@ -93,7 +93,7 @@ class Stepper:
             w[f"rnn.bias_ih_l{i}"] + (self.b_hh[i] if fold else 0) for i in range(c.num_layers)
         ]
         self.table = w["embed.weight"] @ self.w_ih[0] + self.b_ih[0]  # [V, G*H]
-        self.head_w, self.head_b = w["head.weight"].t().contiguous(), w["head.bias"]
+        self.logits = _head(model)
 
     def init_state(self, batch: int) -> list[Tensor]:
         """Per-layer state: h [B, H] (LSTM: h and c concatenated, [B, 2H])."""
@@ -116,7 +116,7 @@ class Stepper:
             h_out, s = self._cell(layer, x, s)
             new_state.append(s)
             x = h_out
-        return torch.addmm(self.head_b, x, self.head_w), new_state
+        return self.logits(x), new_state
 
     def _cell(self, layer: int, gi: Tensor, s: Tensor) -> tuple[Tensor, Tensor]:
         H = self.hidden
@@ -135,6 +135,15 @@ class Stepper:
             return h, h
         h = torch.tanh(torch.addmm(gi, s, self.w_hh[layer]))
         return h, h
+
+
+def _head(model: RecurrentLM) -> Callable[[Tensor], Tensor]:
+    """The model's head as a function of the top layer's output [B, H] -> [B, V]: a bare
+    ``addmm`` for a plain linear head, else the model's own (projection, adaptive softmax)."""
+    if model.proj is None and isinstance(model.head, nn.Linear):
+        w, b = model.head.weight.detach().t().contiguous(), model.head.bias.detach()
+        return lambda x: torch.addmm(b, x, w)
+    return model.logits
 
 
 @torch.inference_mode()

@@ -1,8 +1,15 @@
-"""Character vocabulary: the mapping between text and token ids, saved as JSON in checkpoints."""
+"""Vocabularies: the mapping between text and token ids, saved as JSON in checkpoints.
+
+:class:`CharVocab` maps characters; :class:`WordVocab` maps words read the way the standard
+word-level benchmarks read them (WikiText, Penn Treebank): whitespace-separated tokens with an
+``<eos>`` at the end of every line, rare or unseen words as ``<unk>``.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -64,6 +71,17 @@ class CharVocab:
         """The text of a sequence of token ids."""
         return "".join(self.chars[int(i)] for i in ids)
 
+    def encode_prompt(self, prompt: str) -> tuple[np.ndarray, list[str]]:
+        """Ids to prime generation with (a newline when the prompt is empty, so the model starts
+        as text starts rather than from a uniform guess); unseen characters raise."""
+        if not prompt and "\n" in self._index:
+            prompt = "\n"
+        return self.encode(prompt, what="the prompt"), []
+
+    def summary(self) -> str:
+        """The vocabulary as shown by ``rnnkit info``: every character."""
+        return "".join(self.chars)
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; :meth:`from_json` reverses it exactly."""
         return {"type": self.kind, "tokens": self.chars}
@@ -78,3 +96,135 @@ class CharVocab:
     def dumps(self) -> str:
         """The vocabulary as a JSON string (unicode kept readable)."""
         return json.dumps(self.to_json(), ensure_ascii=False, indent=0)
+
+
+UNK, EOS = "<unk>", "<eos>"
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+
+
+def tokenize(text: str, lowercase: bool = False, words_only: bool = False) -> list[str]:
+    """Split ``text`` into tokens, with ``<eos>`` closing every line.
+
+    The default reads WikiText / PTB token files exactly as their benchmarks do
+    (``line.split() + ["<eos>"]`` for each line, blank lines included), so perplexities compare
+    with published ones. ``lowercase`` and ``words_only`` (drop punctuation) suit raw prose.
+
+    Example:
+        >>> tokenize("Down the Rabbit-Hole.\\n\\nAlice was", lowercase=True, words_only=True)
+        ['down', 'the', 'rabbit', 'hole', '<eos>', '<eos>', 'alice', 'was', '<eos>']
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the newline that ends the last line does not start another
+    if lowercase:
+        lines = [line.lower() for line in lines]
+    split = _WORD.findall if words_only else str.split
+    tokens: list[str] = []
+    for line in lines:
+        tokens.extend(split(line))
+        tokens.append(EOS)
+    return tokens
+
+
+class WordVocab:
+    """Words by descending frequency (ties alphabetical), always with ``<unk>`` and ``<eos>``.
+
+    Frequency order lets an adaptive softmax put the common words in its cheap head cluster.
+    The tokenization mode is part of the vocabulary, so prompts are read like the training text.
+
+    Example:
+        >>> v = WordVocab.from_text("the cat\\nthe dog\\n", min_count=2)
+        >>> v.tokens
+        ['<eos>', 'the', '<unk>']
+        >>> v.decode(v.encode("the cow\\n"))
+        'the <unk> <eos>'
+    """
+
+    kind = "word"
+
+    def __init__(self, tokens: Iterable[str], lowercase: bool = False, words_only: bool = False):
+        self.tokens: list[str] = list(tokens)
+        if len(set(self.tokens)) != len(self.tokens) or not {UNK, EOS} <= set(self.tokens):
+            raise RnnkitError("a word vocabulary needs distinct tokens including <unk> and <eos>")
+        self.lowercase, self.words_only = lowercase, words_only
+        self._index = {t: i for i, t in enumerate(self.tokens)}
+        self.unk_id, self.eos_id = self._index[UNK], self._index[EOS]
+
+    @classmethod
+    def from_text(
+        cls,
+        text: str,
+        min_count: int = 1,
+        max_size: int | None = None,
+        lowercase: bool = False,
+        words_only: bool = False,
+    ) -> WordVocab:
+        """The words of ``text`` seen at least ``min_count`` times, at most ``max_size`` of them
+        (the most frequent; ``<unk>`` and ``<eos>`` always kept)."""
+        if min_count < 1 or (max_size is not None and max_size < 2):
+            raise RnnkitError("min_count must be >= 1 and max_size >= 2")
+        counts = Counter(tokenize(text, lowercase, words_only))
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        kept = [t for t, n in ranked if n >= min_count or t in (UNK, EOS)]
+        if max_size is not None and len(kept) > max_size:
+            kept = [t for t in kept[: max_size - 2] if t not in (UNK, EOS)]
+            kept = sorted([*kept, UNK, EOS], key=lambda t: (-counts[t], t))
+        kept += [t for t in (UNK, EOS) if t not in kept]
+        return cls(kept, lowercase, words_only)
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WordVocab) and other.to_json() == self.to_json()
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.tokens))
+
+    def tokenize(self, text: str) -> list[str]:
+        """``text`` as tokens, in this vocabulary's tokenization mode."""
+        return tokenize(text, self.lowercase, self.words_only)
+
+    def unknown(self, text: str) -> list[str]:
+        """Words of ``text`` outside the vocabulary (read as ``<unk>``), in first-seen order."""
+        return list(dict.fromkeys(t for t in self.tokenize(text) if t not in self._index))
+
+    def encode(self, text: str, what: str = "text") -> np.ndarray:
+        """Token ids of ``text`` (int64); words outside the vocabulary become ``<unk>``."""
+        get, unk = self._index.get, self.unk_id
+        return np.fromiter((get(t, unk) for t in self.tokenize(text)), dtype=np.int64)
+
+    def decode(self, ids: Sequence[int] | np.ndarray) -> str:
+        """The tokens of ``ids`` joined by spaces."""
+        return " ".join(self.tokens[int(i)] for i in ids)
+
+    def encode_prompt(self, prompt: str) -> tuple[np.ndarray, list[str]]:
+        """Ids to prime generation with, and the prompt words read as ``<unk>``.
+
+        The prompt is read as the start of a line (no ``<eos>`` after it); an empty prompt
+        primes with ``<eos>``, so generation starts as a new line does.
+        """
+        tokens = self.tokenize(prompt)[:-1] if prompt.strip() else []
+        unknown = list(dict.fromkeys(t for t in tokens if t not in self._index))
+        ids = [self._index.get(t, self.unk_id) for t in tokens] or [self.eos_id]
+        return np.asarray(ids, dtype=np.int64), unknown
+
+    def summary(self) -> str:
+        """The vocabulary as shown by ``rnnkit info``: its size and most frequent words."""
+        return f"{len(self)} words: {' '.join(self.tokens[:20])} ..."
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict; :meth:`from_json` reverses it exactly."""
+        return {
+            "type": self.kind,
+            "tokens": self.tokens,
+            "lowercase": self.lowercase,
+            "words_only": self.words_only,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> WordVocab:
+        """Rebuild a vocabulary saved by :meth:`to_json`."""
+        if data.get("type") != cls.kind or not isinstance(data.get("tokens"), list):
+            raise RnnkitError("vocab.json is not a word vocabulary")
+        return cls(data["tokens"], bool(data.get("lowercase")), bool(data.get("words_only")))

@@ -1,17 +1,25 @@
-"""The recurrent language model: embedding -> stacked RNN/LSTM/GRU -> dropout -> linear head.
+"""The recurrent language model: embedding -> stacked RNN/LSTM/GRU -> dropout -> output head.
 
-One module serves the character LM (and later the word LM). Parameter names (``embed``, ``rnn``,
+One module serves the character LM and the word LM. Parameter names (``embed``, ``rnn``,
 ``head``) are the checkpoint format: the NumPy backend uses the same names, so either backend's
 weights load into the other.
+
+The word LM adds the regularisers of AWD-LSTM (Merity et al., 2017) that matter, all off by
+default: embedding dropout (whole words), variational ("locked") dropout whose mask is shared
+across time steps, DropConnect on the hidden-to-hidden matrices (``weight_drop``), weight tying
+(through a projection when the hidden size differs from the embedding size), and an adaptive
+softmax head for large vocabularies (Grave et al., 2017), which makes a 33k-word softmax cheap
+enough for a CPU.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnkit.errors import RnnkitError
@@ -24,7 +32,12 @@ CELLS: dict[str, Callable[..., nn.RNNBase]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "
 
 @dataclass
 class ModelConfig:
-    """Architecture of a :class:`RecurrentLM`; stored as JSON in the checkpoint."""
+    """Architecture of a :class:`RecurrentLM`; stored as JSON in the checkpoint.
+
+    ``dropout`` applies to the embeddings (unless ``input_dropout`` is set), between layers and
+    to the last layer's output; ``variational`` shares each dropout mask across time steps.
+    ``adaptive_cutoffs`` (ids sorted by frequency) switches the head to an adaptive softmax.
+    """
 
     vocab_size: int
     cell: str = "lstm"
@@ -33,6 +46,11 @@ class ModelConfig:
     num_layers: int = 1
     dropout: float = 0.0
     tie_weights: bool = False
+    input_dropout: float | None = None
+    embed_dropout: float = 0.0
+    weight_drop: float = 0.0
+    variational: bool = False
+    adaptive_cutoffs: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.cell not in CELLS:
@@ -40,13 +58,41 @@ class ModelConfig:
         for name in ("vocab_size", "embed_size", "hidden_size", "num_layers"):
             if getattr(self, name) < 1:
                 raise RnnkitError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise RnnkitError(f"dropout must be in [0, 1), got {self.dropout}")
-        if self.tie_weights and self.embed_size != self.hidden_size:
-            raise RnnkitError("tie_weights needs embed_size == hidden_size")
+        for name in ("dropout", "input_dropout", "embed_dropout", "weight_drop"):
+            rate = getattr(self, name)
+            if rate is not None and not 0.0 <= rate < 1.0:
+                raise RnnkitError(f"{name} must be in [0, 1), got {rate}")
+        cuts = self.adaptive_cutoffs
+        if cuts and (cuts != sorted(set(cuts)) or cuts[0] < 1 or cuts[-1] >= self.vocab_size):
+            raise RnnkitError(
+                f"adaptive_cutoffs must increase strictly within (0, {self.vocab_size}), got {cuts}"
+            )
+        if self.tie_weights and cuts:
+            raise RnnkitError("tie_weights and an adaptive softmax head cannot be combined")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class LockedDropout(nn.Module):
+    """Dropout with one mask per sequence, shared by every time step (variational dropout).
+
+    Example:
+        >>> drop = LockedDropout(0.5).train()
+        >>> y = drop(torch.ones(2, 6, 4))
+        >>> bool((y[:, :1] == y).all())  # the same units are dropped at every step
+        True
+    """
+
+    def __init__(self, p: float) -> None:
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: Tensor) -> Tensor:  # x [B, T, F]
+        if not self.training or self.p == 0:
+            return x
+        mask = x.new_empty(x.shape[0], 1, x.shape[2]).bernoulli_(1 - self.p) / (1 - self.p)
+        return x * mask  # mask [B, 1, F] broadcasts over time
 
 
 class RecurrentLM(nn.Module):
@@ -61,28 +107,97 @@ class RecurrentLM(nn.Module):
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
-        self.config = config
-        c = config
+        self.config = c = config
         self.embed = nn.Embedding(c.vocab_size, c.embed_size)
-        rnn_dropout = c.dropout if c.num_layers > 1 else 0.0
+        between = c.dropout if c.num_layers > 1 else 0.0
         self.rnn = CELLS[c.cell](
-            c.embed_size, c.hidden_size, c.num_layers, batch_first=True, dropout=rnn_dropout
+            c.embed_size, c.hidden_size, c.num_layers, batch_first=True, dropout=between
         )
-        self.drop = nn.Dropout(c.dropout)
-        self.head = nn.Linear(c.hidden_size, c.vocab_size)
-        if c.tie_weights:
-            self.head.weight = self.embed.weight
+        drop = LockedDropout if c.variational else nn.Dropout
+        in_rate = c.dropout if c.input_dropout is None else c.input_dropout
+        self.drop_in, self.drop_out = drop(in_rate), drop(c.dropout)
+        # Tying needs head rows of the embedding's width: project the hidden state down to it.
+        self.proj = (
+            nn.Linear(c.hidden_size, c.embed_size, bias=False)
+            if c.tie_weights and c.hidden_size != c.embed_size
+            else None
+        )
+        out_size = c.embed_size if self.proj is not None else c.hidden_size
+        self.head: nn.Linear | nn.AdaptiveLogSoftmaxWithLoss
+        if c.adaptive_cutoffs:
+            if out_size < 4 ** len(c.adaptive_cutoffs):  # each tail is 4x narrower
+                raise RnnkitError(
+                    f"an adaptive softmax with {len(c.adaptive_cutoffs)} tail clusters needs "
+                    f"at least {4 ** len(c.adaptive_cutoffs)} hidden units, got {out_size}"
+                )
+            self.head = nn.AdaptiveLogSoftmaxWithLoss(
+                out_size, c.vocab_size, c.adaptive_cutoffs, div_value=4.0
+            )
+        else:
+            self.head = nn.Linear(out_size, c.vocab_size)
+            if c.tie_weights:
+                self.head.weight = self.embed.weight
 
     def forward(self, tokens: Tensor, state: State | None = None) -> tuple[Tensor, State]:
-        """Logits [B, T, V] for tokens [B, T], and the hidden state after the last step."""
-        x = self.drop(self.embed(tokens))  # [B, T, E]
-        out, state = self.rnn(x, state)  # [B, T, H]
-        return self.head(self.drop(out)), state
+        """Logits [B, T, V] for tokens [B, T], and the hidden state after the last step.
+
+        With an adaptive head the "logits" are log-probabilities (equally valid for softmax).
+        """
+        features, state = self.features(tokens, state)
+        return self.logits(features), state
+
+    def features(self, tokens: Tensor, state: State | None = None) -> tuple[Tensor, State]:
+        """The top layer's output [B, T, H] for tokens [B, T], and the new hidden state."""
+        x = self.drop_in(self._embed(tokens))  # [B, T, E]
+        out, state = self._recur(x, state)  # [B, T, H]
+        return self.drop_out(out), state
+
+    def logits(self, features: Tensor) -> Tensor:
+        """Scores over the vocabulary [..., V] for top-layer outputs [..., H]."""
+        if self.proj is not None:
+            features = self.proj(features)  # [..., E]
+        if isinstance(self.head, nn.AdaptiveLogSoftmaxWithLoss):
+            flat = features.reshape(-1, features.shape[-1])
+            return self.head.log_prob(flat).view(*features.shape[:-1], -1)
+        return self.head(features)
+
+    def nll(self, features: Tensor, targets: Tensor, reduction: str = "mean") -> Tensor:
+        """Negative log-likelihood (nats) of ``targets`` [B, T] given top outputs [B, T, H].
+
+        The adaptive head scores only the targets' clusters: that is where it saves its time.
+        """
+        if self.proj is not None:
+            features = self.proj(features)  # [B, T, E]
+        flat, target = features.reshape(-1, features.shape[-1]), targets.reshape(-1)
+        if isinstance(self.head, nn.AdaptiveLogSoftmaxWithLoss):
+            total = -self.head(flat, target).output.sum()
+            return total / target.numel() if reduction == "mean" else total
+        return F.cross_entropy(self.head(flat), target, reduction=reduction)
+
+    def _embed(self, tokens: Tensor) -> Tensor:
+        weight = self.embed.weight
+        p = self.config.embed_dropout
+        if self.training and p > 0:  # drop whole words: rows of the table, for this batch
+            keep = weight.new_empty(weight.shape[0], 1).bernoulli_(1 - p) / (1 - p)
+            weight = weight * keep
+        return F.embedding(tokens, weight)
+
+    def _recur(self, x: Tensor, state: State | None) -> tuple[Tensor, State]:
+        p = self.config.weight_drop
+        if not (self.training and p > 0):
+            return self.rnn(x, state)
+        # DropConnect: a fresh mask on every hidden-to-hidden matrix for this batch.
+        dropped = {
+            f"weight_hh_l{k}": F.dropout(getattr(self.rnn, f"weight_hh_l{k}"), p)
+            for k in range(self.config.num_layers)
+        }
+        out: tuple[Tensor, State] = torch.func.functional_call(self.rnn, dropped, (x, state))
+        return out
 
     def init_state(self, batch: int) -> State:
         """Zero hidden state for ``batch`` sequences."""
         c = self.config
-        p = self.head.weight
+        p = self.embed.weight
         h = torch.zeros(c.num_layers, batch, c.hidden_size, dtype=p.dtype, device=p.device)
         return (h, h.clone()) if c.cell == "lstm" else h
 

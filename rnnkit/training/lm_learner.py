@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from rnnkit.checkpoint import optimizer_from_tensors, optimizer_to_tensors, rng_tensors
@@ -74,9 +73,9 @@ class TorchLMLearner:
         self.model.train()
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        logits, state = self.model(batch.inputs, self.state)  # [B, T, V]
+        features, state = self.model.features(batch.inputs, self.state)  # [B, T, H]
         self.state = detach_state(state)
-        loss = F.cross_entropy(logits.flatten(0, 1), batch.targets.flatten())
+        loss = self.model.nll(features, batch.targets)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.opt.clip)
@@ -146,7 +145,6 @@ def _chunked_sum(model: RecurrentLM, x: Tensor, y: Tensor, seq_len: int) -> floa
     state: State | None = None
     total = 0.0
     for start in range(0, x.shape[1], seq_len):
-        logits, state = model(x[:, start : start + seq_len], state)
-        target = y[:, start : start + seq_len]
-        total += F.cross_entropy(logits.flatten(0, 1), target.flatten(), reduction="sum").item()
+        features, state = model.features(x[:, start : start + seq_len], state)
+        total += model.nll(features, y[:, start : start + seq_len], reduction="sum").item()
     return total

@@ -16,7 +16,7 @@ import torch
 from torch import Tensor
 
 from rnnkit.errors import RnnkitError
-from rnnkit.models.recurrent_lm import RecurrentLM, state_from_tensors, state_tensors
+from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM, state_from_tensors, state_tensors
 from rnnkit.numpy_rnn import Adam, NumpyCharModel, clip_grad_norm
 from rnnkit.training.lm_learner import OptimSettings, stream_loss
 from rnnkit.training.streams import Batch
@@ -45,8 +45,11 @@ class NumpyLMLearner:
         sampler: Callable[[], str] | None = None,
     ) -> None:
         c = mirror.config
-        if c.dropout or c.tie_weights:
-            raise RnnkitError("the numpy backend trains without dropout or tied weights")
+        if ModelConfig(c.vocab_size, c.cell, c.embed_size, c.hidden_size, c.num_layers) != c:
+            raise RnnkitError(
+                "the numpy backend trains the plain model only: no dropout, tied weights, "
+                "weight drop or adaptive softmax"
+            )
         self.mirror, self.val_ids, self.opt, self.eval_seq_len = mirror, val_ids, opt, eval_seq_len
         self.sampler = sampler
         self.model = NumpyCharModel(

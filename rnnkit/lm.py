@@ -1,0 +1,480 @@
+"""The language-model estimator shared by :class:`~rnnkit.CharLM` and :class:`~rnnkit.WordLM`.
+
+Everything between a corpus and generated text lives here once: reading the splits, building
+the vocabulary, the model, the one training loop, checkpoints, evaluation and sampling. A model
+kind only says how text becomes tokens (its vocabulary type), how sizes are counted when it
+generates, and its measured defaults.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any, ClassVar, Generic, TypeVar
+
+import torch
+
+from rnnkit import __version__, checkpoint
+from rnnkit.corpus import Corpus, read_corpus, read_splits
+from rnnkit.errors import RnnkitError
+from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
+from rnnkit.sampling import Counter, SamplingConfig, generate_texts, token_stream
+from rnnkit.training.lm_learner import OptimSettings, TorchLMLearner, stream_loss
+from rnnkit.training.loop import LoopSettings, LoopState, Trainer, unprefixed
+from rnnkit.training.numpy_learner import NumpyLMLearner
+from rnnkit.training.schedule import Budget
+from rnnkit.training.streams import TokenStreams
+from rnnkit.vocab import CharVocab, WordVocab
+
+#: Training backends: both train the same RecurrentLM weights (same names, same checkpoint).
+LEARNERS: dict[str, type[TorchLMLearner] | type[NumpyLMLearner]] = {
+    "torch": TorchLMLearner,
+    "numpy": NumpyLMLearner,
+}
+
+V = TypeVar("V", CharVocab, WordVocab)
+Self = TypeVar("Self", bound="LanguageModel[Any]")
+#: Architecture options shared by every kind (the rest of ModelConfig is per kind).
+ARCH = ("cell", "hidden_size", "embed_size", "num_layers", "dropout", "tie_weights")
+
+
+@dataclass
+class TrainSettings:
+    """Data and optimisation settings of a run (saved in the checkpoint's config)."""
+
+    seq_len: int = 128
+    batch_size: int = 32
+    lr: float | None = None  # None: chosen with the model size from the budget (see AUTO)
+    warmup_steps: int = 100
+    min_lr_ratio: float = 0.05
+    weight_decay: float = 0.01
+    clip: float = 1.0
+    val_fraction: float = 0.1
+    val_max_chars: int | None = 200_000  # tokens, for a word LM
+    seed: int = 0
+    evals: int = 10
+    backend: str = "torch"
+
+
+@dataclass(frozen=True)
+class Splits:
+    """The training and validation text of a run, and what identifies the data."""
+
+    train: str
+    validation: str
+    source: str
+    sha256: str
+    chars: int
+
+
+class LanguageModel(Generic[V]):
+    """Base of the recurrent language models; see :class:`~rnnkit.CharLM` for the API."""
+
+    kind: ClassVar[str]
+    unit: ClassVar[str]  # what a token is, for messages and progress: "chars" or "words"
+    vocab_type: ClassVar[type[CharVocab] | type[WordVocab]]
+    #: Measured defaults by training time budget in seconds: (limit, values) rows.
+    auto: ClassVar[tuple[tuple[float, dict[str, Any]], ...]]
+    #: ModelConfig fields this kind exposes beyond ARCH, with their defaults.
+    extra_arch: ClassVar[dict[str, Any]] = {}
+    settings_type: ClassVar[type[TrainSettings]] = TrainSettings
+    bits_key: ClassVar[str]  # the name of bits per token in evaluate(): "bpc", "bpw"
+    sample_size: ClassVar[dict[str, int]]  # the sample printed at each validation
+
+    def __init__(
+        self,
+        cell: str = "gru",
+        hidden_size: int | None = None,
+        embed_size: int | None = None,
+        num_layers: int = 1,
+        dropout: float | None = None,
+        tie_weights: bool | None = None,
+        **options: Any,
+    ) -> None:
+        self.arch: dict[str, Any] = {
+            "cell": cell,
+            "hidden_size": hidden_size,
+            "embed_size": embed_size,
+            "num_layers": num_layers,
+            "dropout": dropout,
+            "tie_weights": tie_weights,
+        }
+        self.arch.update({k: options.pop(k, v) for k, v in self.extra_arch.items()})
+        known = {f.name for f in fields(self.settings_type)}
+        unknown = set(options) - known
+        if unknown:
+            name = type(self).__name__
+            raise RnnkitError(f"unknown {name} setting(s): {', '.join(sorted(unknown))}")
+        self.settings = self.settings_type(**options)
+        if self.settings.backend not in LEARNERS:
+            backends = ", ".join(LEARNERS)
+            raise RnnkitError(
+                f"unknown backend {self.settings.backend!r}; choose one of {backends}"
+            )
+        self._model_config(2, self._resolved(None)[0])  # validate the architecture early
+        self.settings_ = self.settings  # the settings of the last fit, with "auto" resolved
+        self.model_: RecurrentLM | None = None
+        self.vocab_: V | None = None
+        self.info_: dict[str, Any] = {}
+        self._trainer: Trainer | None = None  # the last run's, for inspection
+        self._snapshot: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None
+
+    # ----------------------------------------------------------------------- per kind
+    def _build_vocab(self, data: Splits) -> V:
+        raise NotImplementedError
+
+    def _counter(self, sizes: dict[str, int | None]) -> Callable[[], Counter]:
+        raise NotImplementedError
+
+    def _piece(self, vocab: V) -> Callable[[int], str]:
+        """How one generated token reads as text."""
+        raise NotImplementedError
+
+    def _finish(self, text: str, sizes: dict[str, int | None]) -> str:
+        """Tidy one generated sample (e.g. drop the newline that ended the last line)."""
+        return text.removesuffix("\n") if sizes.get("n_lines") is not None else text
+
+    def _model_config(self, vocab_size: int, arch: dict[str, Any]) -> ModelConfig:
+        return ModelConfig(vocab_size=vocab_size, **arch)
+
+    # ----------------------------------------------------------------------------- training
+    def fit(
+        self: Self,
+        corpus: str | Path = "shakespeare",
+        *,
+        minutes: float | None = None,
+        steps: int | None = None,
+        epochs: float | None = None,
+        out_dir: str | Path | None = None,
+        encoding: str = "utf-8",
+        quiet: bool = False,
+    ) -> Self:
+        """Train on ``corpus`` for a budget (5 minutes if none is given); returns ``self``.
+
+        A registry dataset with a validation split (e.g. ``"wikitext2"``) trains on its train
+        split and validates on its validation split; any other text is split, first
+        ``1 - val_fraction`` for training. With ``out_dir`` the best checkpoint and the training
+        state are written there at each validation, so the run can be resumed with
+        :meth:`resume`.
+        """
+        data = self._splits(corpus, encoding)
+        self.vocab_ = self._build_vocab(data)
+        timed = minutes is not None or (steps is None and epochs is None)
+        arch, self.settings_ = self._resolved(60.0 * (minutes or 5.0) if timed else None)
+        torch.manual_seed(self.settings.seed)
+        self.model_ = RecurrentLM(self._model_config(len(self.vocab_), arch))
+        trainer, streams = self._make_trainer(data, out_dir)
+        budget = _budget(minutes, steps, epochs, streams.steps_per_epoch)
+        return self._run(trainer, data, budget, out_dir, quiet)
+
+    @classmethod
+    def resume(
+        cls: type[Self],
+        path: str | Path,
+        corpus: str | Path | None = None,
+        *,
+        minutes: float | None = None,
+        steps: int | None = None,
+        epochs: float | None = None,
+        encoding: str = "utf-8",
+        quiet: bool = False,
+    ) -> Self:
+        """Continue the run saved in ``path`` exactly where it stopped.
+
+        Without a new budget it runs to the budget it was started with; a new budget replaces
+        it (as a total, counted from the start of the run).
+        """
+        ck = checkpoint.load(path, with_training=True)
+        lm = cls._from_checkpoint(ck)
+        data = lm._splits(corpus or ck.config["corpus"]["source"], encoding)
+        if data.sha256 != ck.config["corpus"]["sha256"]:
+            raise RnnkitError(f"{data.source} is not the text this run was trained on")
+        trainer, streams = lm._make_trainer(data, path)
+        trainer.learner.load_weights(unprefixed(ck.train_tensors))
+        trainer.learner.load_train_state(ck.train_tensors, ck.train_state or {})
+        trainer.resume(LoopState.from_json(dict((ck.train_state or {})["loop"])))
+        trainer.best_weights = ck.weights
+        if minutes is None and steps is None and epochs is None:
+            budget = Budget(**ck.config["training"]["budget"])
+        else:
+            budget = _budget(minutes, steps, epochs, streams.steps_per_epoch)
+        return lm._run(trainer, data, budget, path, quiet)
+
+    def _splits(self, corpus: str | Path, encoding: str) -> Splits:
+        parts = read_splits(corpus)
+        if parts is not None and "validation" in parts:
+            train, val = parts["train"].text, parts["validation"].text
+            source = str(corpus)
+        else:
+            whole = read_corpus(corpus, encoding)
+            train, val = _split_text(whole.text, self.settings.val_fraction, self.unit)
+            source = whole.source
+        text = Corpus(train + val, source)
+        return Splits(train, val, source, text.sha256, len(text.text))
+
+    def _resolved(self, seconds: float | None) -> tuple[dict[str, Any], TrainSettings]:
+        """Architecture and settings with every "auto" (None) value filled in for the budget."""
+        auto = next(values for limit, values in self.auto if seconds is None or seconds <= limit)
+        arch = {k: auto.get(k) if v is None else v for k, v in self.arch.items()}
+        lr = auto["lr"] if self.settings.lr is None else self.settings.lr
+        return arch, replace(self.settings, lr=lr)
+
+    def _make_trainer(
+        self, data: Splits, out_dir: str | Path | None
+    ) -> tuple[Trainer, TokenStreams]:
+        model, vocab, s = self._require_model(), self._require_vocab(), self.settings_
+        assert s.lr is not None
+        train_ids = vocab.encode(data.train, what="the training text")
+        val_ids = vocab.encode(data.validation, what="the validation text")
+        val_ids = val_ids[: s.val_max_chars]  # periodic validation must not eat the budget
+        if len(train_ids) < s.seq_len + 1 or len(val_ids) < 2:
+            raise RnnkitError(
+                f"the corpus is too short: {len(train_ids)} training {self.unit} for windows of "
+                f"{s.seq_len} (lower seq_len, or give more text)"
+            )
+        streams = TokenStreams(train_ids, s.batch_size, s.seq_len, s.seed)
+        opt = OptimSettings(s.weight_decay, clip=s.clip)
+        learner = LEARNERS[s.backend](model, val_ids, opt, s.seq_len, self._training_sample)
+        loop = LoopSettings(
+            lr=s.lr,
+            warmup_steps=s.warmup_steps,
+            min_lr_ratio=s.min_lr_ratio,
+            evals=s.evals,
+            tokens_per_step=streams.batch_size * s.seq_len,
+            token_name=self.unit,
+        )
+        log_dir = Path(out_dir) if out_dir is not None else None
+        self._trainer = Trainer(learner, streams, loop, log_dir)
+        return self._trainer, streams
+
+    def _run(
+        self: Self,
+        trainer: Trainer,
+        data: Splits,
+        budget: Budget,
+        out_dir: str | Path | None,
+        quiet: bool,
+    ) -> Self:
+        self.info_ = {
+            "corpus": {"source": data.source, "chars": data.chars, "sha256": data.sha256},
+            "budget": {"steps": budget.steps, "seconds": budget.seconds},
+        }
+        save = None
+        if out_dir is not None:
+
+            def save(best: dict, tensors: dict, meta: dict) -> None:
+                self.info_["stats"] = _stats(trainer.state, trainer)
+                self._write(out_dir, best, tensors, meta)
+
+        state = trainer.run(budget, save=save, quiet=quiet)
+        self.info_["stats"] = _stats(state, trainer)
+        # Taken before the best weights go into the model the learner trains, so that save()
+        # pairs the latest weights with the latest optimizer state.
+        self._snapshot = trainer.snapshot()
+        if trainer.best_weights is not None:
+            self._require_model().load_state_dict(trainer.best_weights)
+        return self
+
+    def _training_sample(self) -> str:
+        return self._sample_text(1, dict(self.sample_size), "", SamplingConfig(0.8), 0, ())[0]
+
+    # ----------------------------------------------------------------------------- using
+    def _sample_text(
+        self,
+        num_samples: int,
+        sizes: dict[str, int | None],
+        prompt: str,
+        cfg: SamplingConfig,
+        seed: int | None,
+        stops: tuple[str, ...],
+    ) -> list[str]:
+        if num_samples < 1:
+            raise RnnkitError(f"num_samples must be at least 1, got {num_samples}")
+        counter = self._counter(sizes)
+        stream = self._token_stream(prompt, num_samples, cfg, seed)
+        counters = [counter() for _ in range(num_samples)]
+        texts = generate_texts(stream, self._piece(self._require_vocab()), counters, stops)
+        return [self._finish(t, sizes) for t in texts]
+
+    def _stream_pieces(
+        self, sizes: dict[str, int | None], prompt: str, cfg: SamplingConfig, seed: int | None
+    ) -> Iterator[str]:
+        """Yield generated text piece by piece; with a size, they join to the generated text."""
+        piece = self._piece(self._require_vocab())
+        counter = self._counter(sizes)() if any(v is not None for v in sizes.values()) else None
+        for tokens in self._token_stream(prompt, 1, cfg, seed):
+            text = piece(int(tokens[0]))
+            done = counter is not None and counter.add(text)
+            if done and sizes.get("n_lines") is not None:
+                return
+            yield text
+            if done:
+                return
+
+    def _token_stream(
+        self, prompt: str, batch: int, cfg: SamplingConfig, seed: int | None
+    ) -> Iterator[torch.Tensor]:
+        ids, unknown = self._require_vocab().encode_prompt(prompt)
+        if unknown:
+            warnings.warn(
+                f"prompt words the model never saw (read as <unk>): {', '.join(unknown)}",
+                stacklevel=3,
+            )
+        return token_stream(self._require_model(), torch.from_numpy(ids), batch, cfg, seed)
+
+    def evaluate(self, corpus: str | Path, encoding: str = "utf-8") -> dict[str, float]:
+        """Loss on a text (a file, a string, or a registry split such as ``"wikitext2:test"``):
+        nats per token, bits per token and perplexity, over every token after the first, read
+        with the hidden state carried."""
+        data = read_corpus(corpus, encoding)
+        ids = self._require_vocab().encode(data.text, what=data.source)
+        if len(ids) < 2:
+            raise RnnkitError(f"{data.source} needs at least 2 {self.unit} to be scored")
+        loss = stream_loss(self._require_model(), ids, self.settings.seq_len)
+        return {
+            "loss": loss,
+            self.bits_key: loss / math.log(2),
+            "perplexity": math.exp(loss),
+            self.unit: len(ids),
+        }
+
+    # ----------------------------------------------------------------------------- files
+    def save(self, path: str | Path) -> None:
+        """Write the model as a checkpoint folder (with the training state after ``fit``)."""
+        model = self._require_model()
+        tensors, meta = self._snapshot if self._snapshot is not None else ({}, None)
+        self._write(path, model.state_dict(), tensors, meta)
+
+    def _write(
+        self, path: str | Path, weights: dict, tensors: dict, meta: dict[str, Any] | None
+    ) -> None:
+        model, vocab = self._require_model(), self._require_vocab()
+        config = {
+            "kind": self.kind,
+            "backend": self.settings_.backend,
+            "rnnkit_version": __version__,
+            "model": model.config.to_json(),
+            "training": {**asdict(self.settings_), "budget": self.info_.get("budget")},
+            "corpus": self.info_.get("corpus"),
+            "stats": self.info_.get("stats", {}),
+        }
+        checkpoint.save(
+            checkpoint.Checkpoint(config, vocab.to_json(), weights, meta, tensors), path
+        )
+
+    @classmethod
+    def load(cls: type[Self], path: str | Path) -> Self:
+        """Load a checkpoint folder written by :meth:`save`, ``fit`` or ``rnnkit train``."""
+        return cls._from_checkpoint(checkpoint.load(path))
+
+    @classmethod
+    def _from_checkpoint(cls: type[Self], ck: checkpoint.Checkpoint) -> Self:
+        if ck.config.get("kind") != cls.kind:
+            raise RnnkitError(
+                f"this checkpoint holds a {ck.config.get('kind')!r} model, not a {cls.kind!r}"
+            )
+        cfg = ModelConfig(**ck.config["model"])
+        training = ck.config.get("training", {})
+        known = {f.name for f in fields(cls.settings_type)}
+        arch = {k: v for k, v in asdict(cfg).items() if k in ARCH or k in cls.extra_arch}
+        lm = cls(**arch, **{k: v for k, v in training.items() if k in known})
+        lm.vocab_ = cls.vocab_type.from_json(ck.vocab)
+        lm.model_ = RecurrentLM(cfg)
+        try:
+            lm.model_.load_state_dict(ck.weights)
+        except RuntimeError:
+            raise RnnkitError(
+                "the weights do not match the model described in config.json"
+            ) from None
+        lm.info_ = {
+            "corpus": ck.config.get("corpus"),
+            "budget": training.get("budget"),
+            "stats": ck.config.get("stats", {}),
+        }
+        return lm
+
+    def info(self) -> dict[str, Any]:
+        """Kind, architecture, sizes, vocabulary, corpus and training statistics."""
+        model, vocab = self._require_model(), self._require_vocab()
+        return {
+            "kind": self.kind,
+            **asdict(model.config),
+            "parameters": sum(p.numel() for p in model.parameters()),
+            "vocab": vocab.summary(),
+            **{k: v for k, v in self.info_.items() if k != "budget"},
+        }
+
+    def _require_model(self) -> RecurrentLM:
+        if self.model_ is None:
+            name = type(self).__name__
+            raise RnnkitError(f"this {name} is not trained yet: call fit() or {name}.load()")
+        return self.model_
+
+    def _require_vocab(self) -> V:
+        self._require_model()
+        assert self.vocab_ is not None
+        return self.vocab_
+
+
+def _budget(
+    minutes: float | None, steps: int | None, epochs: float | None, steps_per_epoch: int
+) -> Budget:
+    if minutes is None and steps is None and epochs is None:
+        minutes = 5.0
+    if epochs is not None:
+        if epochs <= 0:
+            raise RnnkitError(f"epochs must be positive, got {epochs}")
+        from_epochs = max(1, round(epochs * steps_per_epoch))
+        steps = from_epochs if steps is None else min(steps, from_epochs)
+    return Budget(steps=steps, seconds=None if minutes is None else minutes * 60.0)
+
+
+def _split_text(text: str, val_fraction: float, unit: str) -> tuple[str, str]:
+    """First ``1 - val_fraction`` of the text for training, the rest for validation (no
+    shuffling: text). Word models cut at the next line start, so no word is split in two."""
+    if not 0.0 < val_fraction < 1.0:
+        raise RnnkitError(f"val_fraction must be in (0, 1), got {val_fraction}")
+    cut = int(len(text) * (1.0 - val_fraction))
+    if unit == "words":
+        line_start = text.find("\n", cut) + 1
+        cut = line_start if line_start > 0 else len(text)
+    if len(text) - cut < 2:
+        raise RnnkitError(
+            f"the corpus ({len(text)} chars) is too short to hold out validation text"
+        )
+    return text[:cut], text[cut:]
+
+
+def _stats(state: LoopState, trainer: Trainer) -> dict[str, Any]:
+    tokens = state.step * trainer.settings.tokens_per_step
+    return {
+        "steps": state.step,
+        "elapsed_s": round(state.elapsed, 2),
+        "tokens_seen": tokens,
+        "best_val_loss": None if math.isinf(state.best_val) else state.best_val,
+        "best_step": state.best_step,
+        "interrupted": trainer.interrupted,
+        "history": state.history,
+    }
+
+
+def one_size(sizes: dict[str, int | None]) -> tuple[str, int]:
+    """The one size given (e.g. ``n_chars``) and its value; errors for none, several, or <= 0."""
+    given = [(k, v) for k, v in sizes.items() if v is not None]
+    if len(given) != 1:
+        raise RnnkitError(f"give exactly one size: {' or '.join(sizes)}")
+    name, n = given[0]
+    if n <= 0:
+        raise RnnkitError(f"the size must be a positive number, got {n}")
+    return name, n
+
+
+def stops(stop: str | list[str] | None) -> tuple[str, ...]:
+    """Stop strings as a tuple; an empty one is an error."""
+    result = (stop,) if isinstance(stop, str) else tuple(stop or ())
+    if any(s == "" for s in result):
+        raise RnnkitError("a stop string cannot be empty")
+    return result

@@ -1,0 +1,178 @@
+"""``WordLM``: a word-level recurrent language model (AWD-LSTM style) on the shared stack."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rnnkit.lm import LanguageModel, Splits, TrainSettings, one_size, stops
+from rnnkit.models.recurrent_lm import ModelConfig
+from rnnkit.sampling import Counter, SamplingConfig
+from rnnkit.vocab import EOS, WordVocab
+
+KIND = "word_lm"
+
+
+@dataclass
+class WordSettings(TrainSettings):
+    """Training settings of a word LM: the char-LM ones, plus how the vocabulary is built."""
+
+    seq_len: int = 64
+    batch_size: int = 32
+    warmup_steps: int = 200
+    weight_decay: float = 0.01
+    min_count: int = 1
+    max_vocab: int | None = None
+    lowercase: bool = False
+    words_only: bool = False
+
+
+class WordLM(LanguageModel[WordVocab]):
+    """A word-level LSTM / GRU language model with the AWD-LSTM regularisers.
+
+    The vocabulary comes from the training text (``min_count``, ``max_vocab``; ``<eos>`` ends
+    every line, other words become ``<unk>``), read as the WikiText / PTB benchmarks read
+    their files; ``lowercase`` and ``words_only`` suit raw prose. Large vocabularies get an
+    adaptive softmax head (``adaptive=None`` decides by size), which is what makes a 33k-word
+    model trainable on a CPU; small ones a full softmax tied to the embeddings.
+
+    Example:
+        >>> text = "the cat sat on the mat\\nthe dog sat on the log\\n" * 30
+        >>> lm = WordLM(hidden_size=32, embed_size=16, seq_len=8, batch_size=4)
+        >>> lm = lm.fit(text, steps=5, quiet=True)
+        >>> len(lm.generate(n_words=12, seed=1).split())
+        12
+    """
+
+    kind = KIND
+    unit = "words"
+    bits_key = "bpw"
+    vocab_type = WordVocab
+    settings_type = WordSettings
+    sample_size: ClassVar[dict[str, int]] = {"n_words": 40}
+    extra_arch: ClassVar[dict[str, Any]] = {
+        "input_dropout": None,
+        "embed_dropout": None,
+        "weight_drop": None,
+        "variational": True,
+        "adaptive": None,
+    }
+    #: CPU defaults (benchmarks/wordlm.py, WikiText-2): one budget row; see README.
+    auto: ClassVar[tuple[tuple[float, dict[str, Any]], ...]] = (
+        (
+            math.inf,
+            {
+                "hidden_size": 512,
+                "embed_size": 256,
+                "dropout": 0.25,
+                "input_dropout": 0.25,
+                "embed_dropout": 0.05,
+                "weight_drop": 0.2,
+                "tie_weights": True,
+                "lr": 3e-3,
+            },
+        ),
+    )
+    #: Vocabularies at least this large get an adaptive softmax when ``adaptive`` is None.
+    adaptive_from = 5000
+
+    def __init__(
+        self,
+        cell: str = "lstm",
+        hidden_size: int | None = None,
+        embed_size: int | None = None,
+        num_layers: int = 1,
+        dropout: float | None = None,
+        tie_weights: bool | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(cell, hidden_size, embed_size, num_layers, dropout, tie_weights, **options)
+
+    def _build_vocab(self, data: Splits) -> WordVocab:
+        s = self.settings
+        assert isinstance(s, WordSettings)
+        return WordVocab.from_text(data.train, s.min_count, s.max_vocab, s.lowercase, s.words_only)
+
+    def _model_config(self, vocab_size: int, arch: dict[str, Any]) -> ModelConfig:
+        arch = dict(arch)
+        adaptive = arch.pop("adaptive")
+        if adaptive is None:
+            adaptive = vocab_size >= self.adaptive_from
+        cutoffs = adaptive_cutoffs(vocab_size) if adaptive else []
+        if cutoffs:
+            arch["tie_weights"] = False  # the adaptive head has its own, smaller, tail tables
+        return ModelConfig(vocab_size=vocab_size, adaptive_cutoffs=cutoffs, **arch)
+
+    def _counter(self, sizes: dict[str, int | None]) -> Callable[[], Counter]:
+        name, n = one_size(sizes)
+        if name == "n_words":
+            return lambda: Counter(n, lambda piece: int(piece != "\n"))
+        return lambda: Counter(n, lambda piece: int(piece == "\n"))
+
+    def _piece(self, vocab: WordVocab) -> Callable[[int], str]:
+        tokens = vocab.tokens
+        return lambda i: "\n" if tokens[i] == EOS else tokens[i] + " "
+
+    def _finish(self, text: str, sizes: dict[str, int | None]) -> str:
+        lines = [line.rstrip(" ") for line in text.split("\n")]
+        return super()._finish("\n".join(lines), sizes)
+
+    def generate(
+        self,
+        n_words: int | None = None,
+        n_lines: int | None = None,
+        prompt: str = "",
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        seed: int | None = None,
+        stop: str | list[str] | None = None,
+    ) -> str:
+        """Generate exactly ``n_words`` words or ``n_lines`` lines after the prompt.
+
+        Words are joined by spaces and ``<eos>`` becomes a line break (not counted as a word).
+        The prompt is not part of the result; its words outside the vocabulary are read as
+        ``<unk>`` and reported with a warning.
+        """
+        return self.generate_batch(
+            1, n_words, n_lines, prompt, temperature, top_k, top_p, seed, stop
+        )[0]
+
+    def generate_batch(
+        self,
+        num_samples: int,
+        n_words: int | None = None,
+        n_lines: int | None = None,
+        prompt: str = "",
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        seed: int | None = None,
+        stop: str | list[str] | None = None,
+    ) -> list[str]:
+        """Like :meth:`generate`, for ``num_samples`` independent samples computed as a batch."""
+        sizes = {"n_words": n_words, "n_lines": n_lines}
+        cfg = SamplingConfig(temperature, top_k, top_p)
+        return self._sample_text(num_samples, sizes, prompt, cfg, seed, stops(stop))
+
+    def stream(
+        self,
+        n_words: int | None = None,
+        n_lines: int | None = None,
+        prompt: str = "",
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        seed: int | None = None,
+    ) -> Iterator[str]:
+        """Yield generated words (each followed by a space) and line breaks as they come."""
+        cfg = SamplingConfig(temperature, top_k, top_p)
+        return self._stream_pieces({"n_words": n_words, "n_lines": n_lines}, prompt, cfg, seed)
+
+
+def adaptive_cutoffs(vocab_size: int) -> list[int]:
+    """Cluster bounds for an adaptive softmax: a head of the 2,000 most frequent words, then
+    tails of growing size (each tail's vectors are 4x narrower than the one before)."""
+    return [c for c in (2000, 10000, 50000) if c < vocab_size * 0.9]

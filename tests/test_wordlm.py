@@ -1,0 +1,194 @@
+"""WordLM: word vocabulary, <unk> handling, perplexity sanity, registry splits, save/load and
+resume identity with the AWD regularisers on, and the CLI at the word level."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+from conftest import assert_same_weights, interrupt_at
+
+from rnnkit import RnnkitError, datasets
+from rnnkit.cli import cli
+from rnnkit.datasets import DataFile, Dataset
+from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
+from rnnkit.training.lm_learner import TorchLMLearner, stream_loss
+from rnnkit.vocab import EOS, UNK, WordVocab, tokenize
+from rnnkit.wordlm import WordLM, adaptive_cutoffs
+
+WORDS = "the cat sat on the mat . the dog sat on the log . a bird sang in the tree ."
+TEXT = "\n".join(" ".join(WORDS.split()[i % 7 :] + WORDS.split()[: i % 7]) for i in range(60))
+TEXT += "\n"
+SMALL = {"hidden_size": 24, "embed_size": 12, "seq_len": 8, "batch_size": 4, "warmup_steps": 2}
+AWD = {"dropout": 0.2, "input_dropout": 0.3, "embed_dropout": 0.1, "weight_drop": 0.3}
+
+
+def _fit(steps: int = 20, out: Path | None = None, **kw: object) -> WordLM:
+    return WordLM(**{**SMALL, **kw}).fit(TEXT, steps=steps, out_dir=out, quiet=True)
+
+
+def test_tokenize_reads_token_files_like_the_benchmarks() -> None:
+    text = " = Valkyria = \n\n Senjō no Valkyria 3 : <unk> Chronicles \n"
+    expected = []
+    for line in text.split("\n")[:-1]:  # what pytorch/examples and AWD-LSTM do per file line
+        expected += [*line.split(), EOS]
+    assert tokenize(text) == expected
+    assert tokenize("no final newline") == ["no", "final", "newline", EOS]
+
+
+def test_vocab_counts_caps_and_round_trips() -> None:
+    v = WordVocab.from_text("b a a c\na b\n")  # a: 3, b: 2, eos: 2, c: 1
+    assert v.tokens == ["a", "<eos>", "b", "c", "<unk>"]
+    assert WordVocab.from_text("b a a c\na b\n", min_count=2).tokens == ["a", "<eos>", "b", UNK]
+    capped = WordVocab.from_text("b a a c\na b\n", max_size=3)
+    assert capped.tokens == ["a", "<eos>", UNK] and len(capped) == 3
+    raw = WordVocab.from_text("Alice said: 'Curiouser!'\n", lowercase=True, words_only=True)
+    for vocab in (v, capped, raw):
+        again = WordVocab.from_json(vocab.to_json())
+        assert again == vocab and again.tokenize("Alice, SAID") == vocab.tokenize("Alice, SAID")
+    with pytest.raises(RnnkitError):
+        WordVocab.from_json({"type": "char", "tokens": ["a"]})
+
+
+def test_unknown_words_become_unk_and_are_named() -> None:
+    v = WordVocab.from_text("the cat\n")
+    assert v.decode(v.encode("the zebra\n")) == f"the {UNK} {EOS}"
+    assert v.unknown("the zebra and the gnu") == ["zebra", "and", "gnu"]
+    ids, unknown = v.encode_prompt("the zebra")
+    assert v.decode(ids) == f"the {UNK}" and unknown == ["zebra"]
+    assert v.decode(v.encode_prompt("")[0]) == EOS  # start as a new line starts
+
+
+def test_uniform_model_perplexity_equals_vocab_size() -> None:
+    model = RecurrentLM(ModelConfig(vocab_size=37, embed_size=8, hidden_size=8)).double()
+    with torch.no_grad():
+        model.head.weight.zero_()
+        model.head.bias.zero_()
+    ids = np.random.default_rng(0).integers(0, 37, 500)
+    assert math.exp(stream_loss(model, ids, seq_len=16)) == pytest.approx(37, rel=1e-6)
+
+
+def test_adaptive_head_is_a_normalised_distribution_and_matches_its_loss() -> None:
+    torch.manual_seed(0)
+    model = RecurrentLM(
+        ModelConfig(vocab_size=50, embed_size=8, hidden_size=32, adaptive_cutoffs=[10, 30])
+    ).eval()
+    tokens = torch.randint(0, 50, (3, 9))
+    features, _ = model.features(tokens)
+    logp = model.logits(features)  # [3, 9, 50] log-probabilities
+    torch.testing.assert_close(logp.exp().sum(-1), torch.ones(3, 9))
+    targets = torch.randint(0, 50, (3, 9))
+    picked = -logp.gather(-1, targets.unsqueeze(-1)).mean()
+    torch.testing.assert_close(model.nll(features, targets), picked)
+    assert adaptive_cutoffs(33278) == [2000, 10000] and adaptive_cutoffs(1000) == []
+
+
+def test_learns_generates_exact_sizes_and_reports_unknown_prompt_words() -> None:
+    lm = _fit(steps=150, lr=1e-2)
+    assert lm.info()["stats"]["best_val_loss"] < math.log(len(lm.vocab_ or []))  # beats uniform
+    text = lm.generate(n_words=25, seed=3)
+    assert len(text.split()) == 25
+    lines = lm.generate(n_lines=4, seed=3, temperature=0.5)
+    assert lines.count("\n") == 3
+    with pytest.warns(UserWarning, match="zebra"):
+        lm.generate(n_words=3, prompt="the zebra sat", seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a known prompt warns of nothing
+        lm.generate(n_words=3, prompt="the dog", seed=1)
+    streamed = "".join(lm.stream(n_words=9, seed=4))  # words come with their trailing space
+    tidy = "\n".join(line.rstrip(" ") for line in streamed.split("\n"))
+    assert tidy == lm.generate(n_words=9, seed=4)
+    for bad in ({"n_words": 0}, {}, {"n_words": 2, "n_lines": 2}):
+        with pytest.raises(RnnkitError):
+            lm.generate(**bad)
+
+
+def test_save_load_gives_identical_outputs(tmp_path: Path) -> None:
+    lm = _fit(steps=15, **AWD)
+    lm.save(tmp_path / "m")
+    again = WordLM.load(tmp_path / "m")
+    assert again.vocab_ == lm.vocab_ and again.model_ is not None
+    assert again.generate(n_words=30, seed=5) == lm.generate(n_words=30, seed=5)
+    assert again.evaluate(TEXT)["perplexity"] == lm.evaluate(TEXT)["perplexity"]
+    with pytest.raises(RnnkitError, match="not a 'word_lm'"):
+        from rnnkit import CharLM
+
+        WordLM.load(
+            CharLM(hidden_size=8, seq_len=8, batch_size=2)
+            .fit(TEXT, steps=1, quiet=True)
+            .save(tmp_path / "c")
+            or tmp_path / "c"
+        )
+
+
+@pytest.mark.parametrize("adaptive", [False, True])
+def test_ctrl_c_then_resume_equals_uninterrupted_with_regularisers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, adaptive: bool
+) -> None:
+    # Every AWD regulariser draws from the RNG: the restored RNG state must replay them all.
+    settings = {**AWD, "adaptive": adaptive, "evals": 3}
+    _fit(steps=16, out=tmp_path / "whole", **settings)
+    with monkeypatch.context() as m:
+        interrupt_at(m, TorchLMLearner, at_step=8)
+        half = _fit(steps=16, out=tmp_path / "half", **settings)
+    assert half.info()["stats"]["interrupted"] and half.info()["stats"]["steps"] == 8
+    assert WordLM.resume(tmp_path / "half", TEXT, quiet=True).info()["stats"]["steps"] == 16
+    assert_same_weights(tmp_path / "half", tmp_path / "whole")
+
+
+def test_registry_splits_train_validate_and_evaluate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mirror = tmp_path / "mirror"
+    (mirror / "toyptb").mkdir(parents=True)
+    files = []
+    for split, body in (("train", TEXT), ("valid", TEXT[:400]), ("test", TEXT[400:800])):
+        (mirror / "toyptb" / f"toy.{split}.txt").write_text(body)
+        sha = hashlib.sha256(body.encode()).hexdigest()
+        files.append(DataFile(f"toyptb/toy.{split}.txt", f"https://example.org/{split}", sha))
+    toy = Dataset(
+        name="toyptb",
+        description="toy token files",
+        license="CC0",
+        files=tuple(files),
+        splits=("train", "validation", "test"),
+        loader=datasets._load_train_valid_test,
+    )
+    monkeypatch.setitem(datasets.REGISTRY, "toyptb", toy)
+    monkeypatch.setenv("RNNKIT_DATA", str(mirror))
+    monkeypatch.setenv("RNNKIT_CACHE", str(tmp_path / "cache"))
+    lm = WordLM(**SMALL).fit("toyptb", steps=5, quiet=True)
+    assert lm.info()["corpus"]["source"] == "toyptb"
+    result = lm.evaluate("toyptb:test")
+    assert result["words"] == len(tokenize(TEXT[400:800]))
+    assert result["perplexity"] == pytest.approx(math.exp(result["loss"]))
+    with pytest.raises(RnnkitError, match="no split 'dev'"):
+        lm.evaluate("toyptb:dev")
+
+
+def test_cli_trains_generates_evaluates_and_describes(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(TEXT)
+    out = tmp_path / "wm"
+    runner = CliRunner()
+    args = ["train", str(corpus), "--level", "word", "--out", str(out), "--steps", "6"]
+    sizes = ["--hidden-size", "16", "--embed-size", "8", "--seq-len", "8", "--batch-size", "4"]
+    result = runner.invoke(cli, [*args, *sizes, "--weight-drop", "0.2", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "nats/word" in result.output
+    gen = runner.invoke(cli, ["generate", str(out), "--words", "7", "--seed", "1"])
+    assert gen.exit_code == 0 and len(gen.output.split()) == 7
+    ev = runner.invoke(cli, ["evaluate", str(out), str(corpus)])
+    assert ev.exit_code == 0 and "perplexity" in ev.output and "words" in ev.output
+    info = runner.invoke(cli, ["info", str(out)])
+    assert info.exit_code == 0 and "word_lm" in info.output
+    wrong = runner.invoke(cli, ["generate", str(out), "--chars", "7"])
+    assert wrong.exit_code == 2 and "use --words" in wrong.output
+    char_level = runner.invoke(cli, ["train", str(corpus), "--weight-drop", "0.2", "--steps", "1"])
+    assert char_level.exit_code == 2 and "need --level word" in char_level.output
