@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -32,6 +30,7 @@ from rnnkit.corpus import read_corpus
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "tinyshakespeare.txt"
 sys.path.insert(0, str(HERE))
+from common import machine, write_report  # noqa: E402  (benchmarks/ is a folder of scripts, not a package)
 
 
 def split(text: str) -> tuple[str, str]:
@@ -139,25 +138,6 @@ def numpy_vs_lessons(text: str, seconds: float) -> list[dict[str, Any]]:
     return [ours, theirs]
 
 
-def machine() -> dict[str, Any]:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
-        "python": platform.python_version(),
-        "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
-    }
-
-
 def print_table(rows: list[dict[str, Any]]) -> None:
     head = (
         f"{'run':<34}{'budget':>8}{'params':>10}{'train c/s':>11}{'val nats':>10}"
@@ -203,11 +183,7 @@ def main() -> None:
             f"\nloop overhead over {o['steps']} steps: bare {o['bare_chars_per_s']:,.0f} chars/s,"
             f" rnnkit {o['rnnkit_chars_per_s']:,.0f} chars/s, ratio {o['ratio']:.3f}"
         )
-    args.json_out.parent.mkdir(parents=True, exist_ok=True)
-    args.json_out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print(
-        f"\nwrote {args.json_out}  ({report['machine']['cpu']}, {report['machine']['cores']} cores)"
-    )
+    write_report(report, args.json_out)
 
 
 if __name__ == "__main__":

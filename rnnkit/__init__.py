@@ -16,14 +16,21 @@ from typing import TYPE_CHECKING, Any
 from rnnkit.errors import RnnkitError
 
 __version__ = "0.1.0"
-__all__ = ["CharLM", "RnnkitError", "WordLM", "__version__"]
+__all__ = ["CharLM", "Forecaster", "RnnkitError", "WordLM", "WordVectors", "__version__"]
 
 if TYPE_CHECKING:
     from rnnkit.charlm import CharLM
+    from rnnkit.embeddings import WordVectors
+    from rnnkit.timeseries.forecaster import Forecaster
     from rnnkit.wordlm import WordLM
 
 #: Public classes by name, with the module that defines each (imported on first use).
-_LAZY = {"CharLM": "rnnkit.charlm", "WordLM": "rnnkit.wordlm"}
+_LAZY = {
+    "CharLM": "rnnkit.charlm",
+    "WordLM": "rnnkit.wordlm",
+    "WordVectors": "rnnkit.embeddings",
+    "Forecaster": "rnnkit.timeseries.forecaster",
+}
 
 
 def __getattr__(name: str) -> Any:

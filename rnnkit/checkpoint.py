@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,17 +61,29 @@ class Checkpoint:
 
 def save(ck: Checkpoint, path: str | Path) -> None:
     """Write ``ck`` to the folder ``path`` atomically (build aside, then rename into place)."""
+    with atomic_folder(path) as tmp:
+        (tmp / "training").mkdir()
+        config = {"format": FORMAT, "format_version": FORMAT_VERSION, **ck.config}
+        write_json(tmp / CONFIG, config)
+        write_json(tmp / VOCAB, ck.vocab)
+        save_file(_plain(ck.weights), str(tmp / WEIGHTS))
+        if ck.train_state is not None:
+            save_file(_plain(ck.train_tensors), str(tmp / TRAIN_TENSORS))
+            write_json(tmp / TRAIN_JSON, ck.train_state)
+
+
+@contextmanager
+def atomic_folder(path: str | Path) -> Iterator[Path]:
+    """Build the folder ``path`` aside (in the folder yielded), then sync it to disk and rename
+    it into place: a crash leaves either the old folder or the new one, never half of one.
+
+    Other files already in ``path`` (logs) are carried over into the new folder.
+    """
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / "training").mkdir(parents=True)
-    config = {"format": FORMAT, "format_version": FORMAT_VERSION, **ck.config}
-    _write_json(tmp / CONFIG, config)
-    _write_json(tmp / VOCAB, ck.vocab)
-    save_file(_plain(ck.weights), str(tmp / WEIGHTS))
-    if ck.train_state is not None:
-        save_file(_plain(ck.train_tensors), str(tmp / TRAIN_TENSORS))
-        _write_json(tmp / TRAIN_JSON, ck.train_state)
+    tmp.mkdir(parents=True)
+    yield tmp
     for f in tmp.rglob("*"):
         if f.is_file():
             _fsync(f)
@@ -126,7 +140,8 @@ def _plain(tensors: dict[str, Tensor]) -> dict[str, Tensor]:
     return {k: v.detach().cpu().clone().contiguous() for k, v in tensors.items()}
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` as readable UTF-8 JSON."""
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 

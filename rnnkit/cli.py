@@ -17,6 +17,8 @@ import click
 
 from rnnkit import __version__, checkpoint
 from rnnkit.charlm import CharLM
+from rnnkit.cli_embed import embed
+from rnnkit.cli_forecast import backtest, forecast
 from rnnkit.errors import RnnkitError
 from rnnkit.wordlm import WordLM
 
@@ -79,6 +81,9 @@ _MODEL_OPTIONS = {
         ["--backend"],
         type=click.Choice(["torch", "numpy"]),
         help="Train with PyTorch, or with rnnkit's NumPy reference backprop (same checkpoint).",
+    ),
+    "device": click.Option(
+        ["--device"], help="Train on cpu (default), cuda, mps, or auto (a GPU when present)."
     ),
 }
 #: Options of the word level only (AWD-LSTM regularisers and the vocabulary).
@@ -393,6 +398,11 @@ def data_fetch(name: str, data_dir: Path | None) -> None:
 
     for path in datasets.fetch(name, mirror=data_dir):
         click.echo(str(path))
+
+
+cli.add_command(embed)
+cli.add_command(forecast)
+cli.add_command(backtest)
 
 
 def main() -> None:

@@ -434,6 +434,18 @@ def _load_imdb(paths: list[Path]) -> dict[str, Any]:
     return splits
 
 
+def _load_time_series(key: str) -> Loader:
+    """A loader for time series ``key``, as one split ``"series"`` (a pandas DataFrame)."""
+
+    def load(paths: list[Path]) -> dict[str, Any]:
+        # Imported here: pandas is only needed once a time series is actually read.
+        from rnnkit.timeseries.sources import read
+
+        return {"series": read(key, paths)}
+
+    return load
+
+
 # ---------------------------------------------------------------------------------------------
 # The registry
 
@@ -558,3 +570,100 @@ REGISTRY: dict[str, Dataset] = {
         ),
     ),
 }
+
+_DARTS = "https://raw.githubusercontent.com/unit8co/darts/2be8e43fbdc1265209f33bbe8bae81f3e4d9146f/"
+_STATSMODELS = "ships inside the statsmodels package (no download)"
+
+
+def _series(name: str, description: str, license: str, files: tuple[DataFile, ...] = ()) -> Dataset:
+    return Dataset(name, description, license, files, ("series",), _load_time_series(name))
+
+
+def _darts(path: str, sha256: str) -> tuple[DataFile, ...]:
+    return (DataFile(f"timeseries/darts/{path}", _DARTS + "datasets/" + path, sha256),)
+
+
+#: Real time series of several frequencies (issue 7): the split "series" is a DataFrame whose
+#: first column is the usual target; read them with rnnkit.timeseries.load_series.
+_TIME_SERIES = (
+    _series(
+        "co2",
+        "Mauna Loa atmospheric CO2 (ppmv), weekly, 1958-2001, with gaps; statsmodels",
+        f"public domain; {_STATSMODELS}",
+    ),
+    _series(
+        "sunspots",
+        "Yearly sunspot activity 1700-2008 (309 years); statsmodels",
+        f"public domain (SIDC data as distributed by statsmodels); {_STATSMODELS}",
+    ),
+    _series(
+        "nile",
+        "Yearly Nile flow at Aswan, 1871-1970 (100 years); statsmodels",
+        f"public domain (Cobb 1978 via statsmodels); {_STATSMODELS}",
+    ),
+    _series(
+        "elec_equip",
+        "Euro-area electrical equipment orders index, monthly, 1995-2016; statsmodels",
+        f"Eurostat data as distributed by statsmodels (BSD); {_STATSMODELS}",
+    ),
+    _series(
+        "macrodata",
+        "US macroeconomic data, quarterly, 1959-2009: realgdp (first), realcons, cpi, unemp, "
+        "...; statsmodels",
+        f"public domain (US government data via statsmodels); {_STATSMODELS}",
+    ),
+    _series(
+        "milk",
+        "Monthly milk production, pounds per cow, 1962-1975 (168 months); darts",
+        "darts repository Apache-2.0; classic Cryer textbook series",
+        _darts(
+            "monthly-milk.csv", "2f05b2188e47010e588c3e2789f87b5b5a0b510c2c6a3a856a6d7b4b3974241e"
+        ),
+    ),
+    _series(
+        "melbourne_temp",
+        "Daily minimum temperature in Melbourne, 1981-1990 (two missing days); darts",
+        "Australian Bureau of Meteorology data via darts (Apache-2.0); research/teaching use",
+        _darts("temps.csv", "24921d8f1bfcb3050566ec947a940faaf549bacbad43cae1270e37d34fda76fc"),
+    ),
+    _series(
+        "us_gasoline",
+        "Weekly US finished motor gasoline product supplied, 1991-2021; darts",
+        "US EIA data (public domain) via darts (Apache-2.0)",
+        _darts(
+            "us_gasoline.csv", "88247f57ae77f26c56db50ee9c212860f70a2394ac1f75758a8cad56691b9be9"
+        ),
+    ),
+    _series(
+        "gas_furnace",
+        "Box-Jenkins gas furnace: output CO2% (first) and input gas rate, 296 steps, no dates",
+        "Box & Jenkins textbook data via darts (Apache-2.0)",
+        _darts(
+            "gasrate_co2.csv", "da1474ddd1de5133fe1735b1204bd5f3ab819787958e9edcddaecfd6f05c758d"
+        ),
+    ),
+    _series(
+        "ice_cream_heater",
+        "Monthly search interest in 'heater' (first) and 'ice cream', 2004-2020; darts",
+        "via darts (Apache-2.0); original source not stated",
+        _darts(
+            "ice_cream_heater.csv",
+            "6fbf2e1915b262db49d45ce6dbd88c7a3665dbc369236d8ac9e7909e4f2ff493",
+        ),
+    ),
+    _series(
+        "ili",
+        "CDC FluView ILINet: weekly % weighted influenza-like illness (first), 1997-2022; darts",
+        "US CDC data (public domain) via darts (Apache-2.0)",
+        _darts("ILINet.csv", "a63fef36d97d9fc6fa9561c093bb48d5d8dc2bc36d6b80621a7387c3529ab811"),
+    ),
+    _series(
+        "etth1",
+        "Electricity transformer ETTh1: hourly oil temperature OT (first) and 6 loads, "
+        "2016-2018; mirror holds it gzipped",
+        "CC BY-ND 4.0 (ETDataset, Zhou et al. 2021), via darts",
+        # sha256 of the decompressed CSV: the mirror keeps ETTh1.csv.gz, darts the plain file.
+        _darts("ETTh1.csv", "f18de3ad269cef59bb07b5438d79bb3042d3be49bdeecf01c1cd6d29695ee066"),
+    ),
+)
+REGISTRY.update({ds.name: ds for ds in _TIME_SERIES})

@@ -57,6 +57,7 @@ class TrainSettings:
     seed: int = 0
     evals: int = 10
     backend: str = "torch"
+    device: str = "cpu"  # "cuda", "cuda:1", "mps" or "auto" (a GPU when there is one)
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,7 @@ class LanguageModel(Generic[V]):
                 f"{s.seq_len} (lower seq_len, or give more text)"
             )
         streams = TokenStreams(train_ids, s.batch_size, s.seq_len, s.seed)
+        model.to(_device(s.device, s.backend))
         opt = OptimSettings(s.weight_decay, clip=s.clip)
         learner = LEARNERS[s.backend](model, val_ids, opt, s.seq_len, self._training_sample)
         loop = LoopSettings(
@@ -274,8 +276,10 @@ class LanguageModel(Generic[V]):
         # Taken before the best weights go into the model the learner trains, so that save()
         # pairs the latest weights with the latest optimizer state.
         self._snapshot = trainer.snapshot()
+        model = self._require_model()
         if trainer.best_weights is not None:
-            self._require_model().load_state_dict(trainer.best_weights)
+            model.load_state_dict(trainer.best_weights)
+        model.cpu()  # generation and evaluation run on the CPU (see sampling.token_stream)
         return self
 
     def _training_sample(self) -> str:
@@ -430,6 +434,23 @@ def _budget(
         from_epochs = max(1, round(epochs * steps_per_epoch))
         steps = from_epochs if steps is None else min(steps, from_epochs)
     return Budget(steps=steps, seconds=None if minutes is None else minutes * 60.0)
+
+
+def _device(name: str, backend: str) -> torch.device:
+    """The device to train on; "auto" picks CUDA (or Apple MPS) when present."""
+    if name == "auto":
+        mps = getattr(torch.backends, "mps", None)
+        name = (
+            "cuda" if torch.cuda.is_available() else "mps" if mps and mps.is_available() else "cpu"
+        )
+    try:
+        device = torch.device(name)
+        torch.empty(0, device=device)
+    except (RuntimeError, AssertionError) as err:
+        raise RnnkitError(f"cannot train on device {name!r}: {str(err).splitlines()[0]}") from None
+    if device.type != "cpu" and backend != "torch":
+        raise RnnkitError(f"the {backend} backend trains on the CPU only")
+    return device
 
 
 def _split_text(text: str, val_fraction: float, unit: str) -> tuple[str, str]:

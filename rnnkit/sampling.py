@@ -6,6 +6,7 @@ token); the prompt is read once. Temperature 0 means greedy decoding.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -171,6 +172,9 @@ def token_stream(
     """Endless stream of sampled token batches [B], one recurrent step each."""
     generator = torch.Generator()
     generator.manual_seed(seed if seed is not None else torch.seed())
+    if model.embed.weight.device.type != "cpu":
+        # One token at a time, a GPU would spend its time launching kernels: sample on the CPU.
+        model = copy.deepcopy(model).cpu()
     model.eval()
     logits, model_state = prime(model, prompt_ids, batch)
     stepper = Stepper(model)

@@ -13,6 +13,10 @@ from rnnkit.sampling import Counter, SamplingConfig
 from rnnkit.vocab import EOS, WordVocab
 
 KIND = "word_lm"
+_SIZES = {"hidden_size": 512, "embed_size": 256, "tie_weights": True}
+_NO_DROPOUT = {"dropout": 0.0, "input_dropout": 0.0, "embed_dropout": 0.0, "weight_drop": 0.0}
+_LIGHT = {"dropout": 0.1, "input_dropout": 0.1, "embed_dropout": 0.0, "weight_drop": 0.0}
+_AWD = {"dropout": 0.25, "input_dropout": 0.25, "embed_dropout": 0.05, "weight_drop": 0.2}
 
 
 @dataclass
@@ -21,7 +25,7 @@ class WordSettings(TrainSettings):
 
     seq_len: int = 64
     batch_size: int = 32
-    warmup_steps: int = 200
+    warmup_steps: int = 50
     weight_decay: float = 0.01
     min_count: int = 1
     max_vocab: int | None = None
@@ -59,21 +63,15 @@ class WordLM(LanguageModel[WordVocab]):
         "variational": True,
         "adaptive": None,
     }
-    #: CPU defaults (benchmarks/wordlm.py, WikiText-2): one budget row; see README.
+    #: Defaults by time budget. Up to 10 minutes: no dropout, lr 5e-3 (chosen by replaying each
+    #: candidate for the steps its measured CPU speed reaches in 10 minutes on WikiText-2 and
+    #: PTB: benchmarks/results/wordlm_recipe_sweep.json); a short run underfits, so
+    #: regularisation only slows it. Longer budgets see more epochs and get more dropout
+    #: (AWD-LSTM's regularisers; these rows are not swept yet).
     auto: ClassVar[tuple[tuple[float, dict[str, Any]], ...]] = (
-        (
-            math.inf,
-            {
-                "hidden_size": 512,
-                "embed_size": 256,
-                "dropout": 0.25,
-                "input_dropout": 0.25,
-                "embed_dropout": 0.05,
-                "weight_drop": 0.2,
-                "tie_weights": True,
-                "lr": 3e-3,
-            },
-        ),
+        (600.0, {**_SIZES, **_NO_DROPOUT, "lr": 5e-3}),
+        (1800.0, {**_SIZES, **_LIGHT, "lr": 5e-3}),
+        (math.inf, {**_SIZES, **_AWD, "lr": 3e-3}),
     )
     #: Vocabularies at least this large get an adaptive softmax when ``adaptive`` is None.
     adaptive_from = 5000

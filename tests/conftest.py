@@ -24,12 +24,6 @@ TINY: dict[str, Any] = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _single_thread() -> None:
-    # Tests compare floats exactly; one thread keeps reductions in a fixed order.
-    torch.set_num_threads(1)
-
-
 @pytest.fixture(scope="session")
 def sonnets() -> str:
     """About 6,000 characters of the bundled Shakespeare (the first sonnets)."""

@@ -82,10 +82,22 @@ def files_under(folder: Path) -> list[Path]:
 def test_registry_is_complete() -> None:
     assert datasets.names() == [
         "alice",
+        "co2",
+        "elec_equip",
+        "etth1",
+        "gas_furnace",
+        "ice_cream_heater",
+        "ili",
         "imdb",
+        "macrodata",
+        "melbourne_temp",
+        "milk",
+        "nile",
         "ptb",
         "shakespeare",
+        "sunspots",
         "tinyshakespeare",
+        "us_gasoline",
         "wikitext2",
     ]
     for ds in datasets.REGISTRY.values():
@@ -190,7 +202,7 @@ def test_bad_cache_file_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_unknown_names_and_splits() -> None:
-    with pytest.raises(RnnkitError, match=r"unknown dataset 'ptbb' \(known: alice, imdb, ptb,"):
+    with pytest.raises(RnnkitError, match=r"unknown dataset 'ptbb' \(known: alice, co2, "):
         datasets.load("ptbb")
     with pytest.raises(RnnkitError, match="unknown dataset"):
         datasets.info("nope")

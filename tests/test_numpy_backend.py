@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
-from conftest import TINY, assert_same_weights, interrupt_at
 
+from conftest import TINY, assert_same_weights, interrupt_at
 from rnnkit import CharLM, RnnkitError
 from rnnkit.cli import cli
 from rnnkit.training.numpy_learner import NumpyLMLearner

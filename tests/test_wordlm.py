@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
-from conftest import assert_same_weights, interrupt_at
 
+from conftest import assert_same_weights, interrupt_at
 from rnnkit import RnnkitError, datasets
 from rnnkit.cli import cli
 from rnnkit.datasets import DataFile, Dataset

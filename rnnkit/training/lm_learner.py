@@ -73,9 +73,11 @@ class TorchLMLearner:
         self.model.train()
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        features, state = self.model.features(batch.inputs, self.state)  # [B, T, H]
+        device = self.model.embed.weight.device
+        inputs, targets = batch.inputs.to(device), batch.targets.to(device)
+        features, state = self.model.features(inputs, self.state)  # [B, T, H]
         self.state = detach_state(state)
-        loss = self.model.nll(features, batch.targets)
+        loss = self.model.nll(features, targets)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.opt.clip)
@@ -104,7 +106,12 @@ class TorchLMLearner:
     def load_train_state(self, tensors: dict[str, Tensor], meta: dict[str, Any]) -> None:
         self.optimizer.load_state_dict(optimizer_from_tensors(tensors, meta["optimizer"]))
         torch.set_rng_state(tensors["rng.torch"])
-        hidden = {k.removeprefix("hidden."): v for k, v in tensors.items() if k[:7] == "hidden."}
+        device = self.model.embed.weight.device
+        hidden = {
+            k.removeprefix("hidden."): v.to(device)
+            for k, v in tensors.items()
+            if k[:7] == "hidden."
+        }
         self.state = state_from_tensors(hidden) if hidden else None
 
 
@@ -132,6 +139,7 @@ def stream_loss(model: RecurrentLM, ids: np.ndarray, seq_len: int, streams: int 
     b = max(1, min(streams, n // max(seq_len, 1)))
     per = n // b
     data = torch.from_numpy(np.ascontiguousarray(ids, dtype=np.int64))
+    data = data.to(model.embed.weight.device)
     x = data[: b * per].view(b, per)
     y = data[1 : b * per + 1].view(b, per)
     total = _chunked_sum(model, x, y, seq_len)

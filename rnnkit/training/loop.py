@@ -105,11 +105,12 @@ class Trainer:
     A time budget counts training time: the clock pauses while validating and saving.
 
     Example:
-        >>> import numpy as np
+        >>> import numpy as np, torch
         >>> from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
         >>> from rnnkit.training.lm_learner import OptimSettings, TorchLMLearner
         >>> from rnnkit.training.streams import TokenStreams
         >>> ids = np.arange(400) % 7
+        >>> _ = torch.manual_seed(0)
         >>> model = RecurrentLM(ModelConfig(vocab_size=7, hidden_size=16, embed_size=8))
         >>> learner = TorchLMLearner(model, ids[-50:], OptimSettings(), eval_seq_len=16)
         >>> settings = LoopSettings(lr=0.02, warmup_steps=2)

@@ -1,0 +1,212 @@
+"""``rnnkit embed``: word2vec word vectors (trained by gensim): train, query, evaluate, plot.
+
+Every command but ``train`` takes the vectors folder first, e.g.::
+
+    rnnkit embed train text8_head.txt.gz --out vectors/text8 --dim 100 --epochs 5
+    rnnkit embed similar vectors/text8 king queen --minus man
+    rnnkit embed analogy vectors/text8 man king woman
+
+User errors raise :class:`~rnnkit.errors.RnnkitError`; the top-level ``rnnkit`` group turns them
+into one ``error: ...`` line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rnnkit.embeddings import ARCHITECTURES, WordVectors
+
+_VECTORS = click.argument("vectors_dir", type=click.Path(path_type=Path))
+_TOPN = click.option("--topn", default=10, show_default=True, type=int, help="Words to list.")
+_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def embed() -> None:
+    """Word vectors (word2vec via gensim): train, query, evaluate, plot and export."""
+
+
+@embed.command()
+@click.argument("corpus")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Vectors folder.")
+@click.option(
+    "--arch",
+    "architecture",
+    type=click.Choice(ARCHITECTURES),
+    default="skipgram",
+    show_default=True,
+    help="Skip-gram predicts context from the word; CBOW the word from its context.",
+)
+@click.option("--dim", default=100, show_default=True, type=int, help="Vector size.")
+@click.option("--window", default=5, show_default=True, type=int, help="Context words each side.")
+@click.option("--min-count", default=5, show_default=True, type=int, help="Drop rarer words.")
+@click.option("--negative", default=5, show_default=True, type=int, help="Negative samples.")
+@click.option("--epochs", default=5, show_default=True, type=int, help="Passes over the corpus.")
+@click.option("--workers", type=int, help="Threads [default: CPU count, at most 8].")
+@click.option("--seed", default=1, show_default=True, type=int, help="Seed (exact with 1 worker).")
+@click.option("--sample", default=1e-3, show_default=True, type=float, help="Downsample threshold.")
+@click.option("--lowercase/--keep-case", default=True, show_default=True, help="Lowercase text.")
+@click.option("--max-words", type=int, help="Train on the first N words only (a quick run).")
+@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of CORPUS.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    envvar="RNNKIT_DATA",
+    help="Local mirror of the data sets (a folder laid out like shared/data); or RNNKIT_DATA.",
+)
+def train(
+    corpus: str,
+    out_dir: Path | None,
+    quiet: bool,
+    data_dir: Path | None,
+    **settings: Any,
+) -> None:
+    """Train word vectors on CORPUS: a text file (.gz too), a folder of text files, or a registry
+    data set such as 'wikitext2' (its train split; 'wikitext2:test' picks a split). Saves the
+    vectors and a card.json."""
+    if data_dir is not None:
+        os.environ["RNNKIT_DATA"] = str(data_dir)  # the registry reads its mirror from here
+    wv = WordVectors.train(corpus, quiet=quiet, **settings)
+    out = wv.save(out_dir or Path("vectors") / Path(corpus).name.split(".")[0])
+    card = wv.card
+    click.echo(
+        f"{card['vocab_size']:,} words x {wv.dim} dims from {card['corpus']['words']:,} words "
+        f"({card['settings']['epochs']} epochs) in {card['training_seconds']:.1f} s "
+        f"({card['words_per_second']:,} words/s); saved to {out}"
+    )
+
+
+@embed.command()
+@_VECTORS
+@click.argument("words", nargs=-1, required=True)
+@click.option("--minus", multiple=True, help="A word to subtract (repeatable).")
+@_TOPN
+def similar(vectors_dir: Path, words: tuple[str, ...], minus: tuple[str, ...], topn: int) -> None:
+    """The words nearest to the sum of WORDS minus the --minus words."""
+    _print_scores(WordVectors.load(vectors_dir).most_similar(words, minus, topn))
+
+
+@embed.command()
+@_VECTORS
+@click.argument("a")
+@click.argument("b")
+def similarity(vectors_dir: Path, a: str, b: str) -> None:
+    """Cosine similarity of words A and B."""
+    click.echo(f"{WordVectors.load(vectors_dir).similarity(a, b):.4f}")
+
+
+@embed.command("doesnt-match")
+@_VECTORS
+@click.argument("words", nargs=-1, required=True)
+def doesnt_match(vectors_dir: Path, words: tuple[str, ...]) -> None:
+    """The one of WORDS (at least three) that fits least with the others."""
+    click.echo(WordVectors.load(vectors_dir).doesnt_match(words))
+
+
+@embed.command()
+@_VECTORS
+@click.argument("a")
+@click.argument("b")
+@click.argument("c")
+@click.option("--topn", default=5, show_default=True, type=int, help="Candidates to list.")
+def analogy(vectors_dir: Path, a: str, b: str, c: str, topn: int) -> None:
+    """Solve A : B :: C : ? (e.g. man king woman -> queen) by vector offset."""
+    candidates = WordVectors.load(vectors_dir).most_similar([b, c], [a], topn)
+    click.echo(f"{a} : {b} :: {c} : {candidates[0][0]}")
+    _print_scores(candidates)
+
+
+@embed.command()
+@_VECTORS
+@click.argument("words", nargs=-1, required=True)
+@click.option("--topn", default=5, show_default=True, type=int, help="Neighbours per word.")
+def neighbours(vectors_dir: Path, words: tuple[str, ...], topn: int) -> None:
+    """A table of each word's nearest neighbours."""
+    table = WordVectors.load(vectors_dir).neighbours(words, topn)
+    width = max(len(w) for w in words)
+    for word, found in table.items():
+        click.echo(f"{word:<{width}}  " + "  ".join(f"{w} ({s:.2f})" for w, s in found))
+
+
+@embed.command()
+@_VECTORS
+@click.option("--analogies", type=click.Path(path_type=Path), help="[gensim questions-words]")
+@click.option("--pairs", type=click.Path(path_type=Path), help="[gensim wordsim353.tsv]")
+@click.option("--restrict-vocab", default=30_000, show_default=True, type=int)
+@_JSON
+def evaluate(
+    vectors_dir: Path,
+    analogies: Path | None,
+    pairs: Path | None,
+    restrict_vocab: int,
+    as_json: bool,
+) -> None:
+    """Analogy accuracy per section and word-similarity Spearman correlation."""
+    result = WordVectors.load(vectors_dir).evaluate(analogies, pairs, restrict_vocab)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    a = result["analogies"]
+    click.echo(f"{'section':<28}{'correct':>9}{'answered':>10}{'accuracy':>10}")
+    for s in [*a["sections"], a["semantic"], a["syntactic"]]:
+        click.echo(f"{s['section']:<28}{s['correct']:>9}{s['total']:>10}{_pct(s['accuracy']):>10}")
+    click.echo(
+        f"analogies: {_pct(a['accuracy'])} of {a['answered']:,} answered "
+        f"({_pct(a['coverage'])} of {a['questions']:,} questions in the top {restrict_vocab:,} "
+        f"words; {_pct(a['accuracy_all'])} counting the rest as wrong)"
+    )
+    p = result["word_pairs"]
+    rho = "n/a" if p["spearman"] is None else f"{p['spearman']:.4f}"
+    click.echo(f"word pairs: Spearman {rho} ({p['oov_percent']:.1f}% of pairs out of vocabulary)")
+
+
+@embed.command()
+@_VECTORS
+@click.argument("words", nargs=-1)
+@click.option(
+    "--top", default=50, show_default=True, type=int, help="Without WORDS: most frequent."
+)
+@click.option("--out", type=click.Path(path_type=Path), help="PNG path [VECTORS_DIR/pca.png].")
+def plot(vectors_dir: Path, words: tuple[str, ...], top: int, out: Path | None) -> None:
+    """2-D PCA scatter plot of WORDS (or the --top most frequent words), labelled, as PNG."""
+    wv = WordVectors.load(vectors_dir)
+    click.echo(str(wv.plot(out or vectors_dir / "pca.png", words or None, top)))
+
+
+@embed.command()
+@_VECTORS
+@_JSON
+def info(vectors_dir: Path, as_json: bool) -> None:
+    """The card: corpus, settings, vocabulary size, training time and speed."""
+    card = WordVectors.load(vectors_dir).card
+    if as_json:
+        click.echo(json.dumps(card, indent=2, ensure_ascii=False))
+        return
+    for key, value in card.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}={v}" for k, v in value.items())
+        click.echo(f"{key:>17}: {value}")
+
+
+@embed.command()
+@_VECTORS
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--text", is_flag=True, help="Text format instead of binary.")
+def export(vectors_dir: Path, out: Path, text: bool) -> None:
+    """Write the vectors in the C word2vec format (for gensim.load_word2vec_format and others)."""
+    click.echo(str(WordVectors.load(vectors_dir).export_word2vec(out, binary=not text)))
+
+
+def _print_scores(pairs: list[tuple[str, float]]) -> None:
+    for word, score in pairs:
+        click.echo(f"{score:7.4f}  {word}")
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"

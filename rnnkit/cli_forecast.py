@@ -1,0 +1,178 @@
+"""``rnnkit forecast`` and ``rnnkit backtest``: time series from the command line.
+
+These commands are meant to be registered on the ``rnnkit`` group, which turns every
+:class:`~rnnkit.errors.RnnkitError` into one ``error: ...`` line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rnnkit.errors import RnnkitError
+from rnnkit.timeseries.data import MISSING_POLICIES
+
+F = Callable[..., Any]
+
+_SERIES_OPTIONS = (
+    click.option("--value", help="Column to forecast [default: the first numeric column]."),
+    click.option("--date", help="Date column [default: a column named like a date]."),
+    click.option(
+        "--covariate",
+        "covariates",
+        multiple=True,
+        help="A covariate column known in advance (repeatable); needs --future to forecast.",
+    ),
+    click.option("--freq", help="Resample to this pandas frequency (mean), e.g. D, W, MS, h."),
+    click.option("--season", type=int, help="Season length [default: from the frequency]."),
+    click.option(
+        "--missing",
+        type=click.Choice(MISSING_POLICIES),
+        default="interpolate",
+        show_default=True,
+        help="What to do with missing values inside the series.",
+    ),
+    click.option(
+        "--data-dir",
+        type=click.Path(path_type=Path),
+        envvar="RNNKIT_DATA",
+        help="Local mirror of the data sets (a folder laid out like shared/data); or RNNKIT_DATA.",
+    ),
+    click.option("--horizon", type=int, help="Steps to forecast [default: by frequency]."),
+)
+
+
+def _series_options(f: F) -> F:
+    for option in reversed(_SERIES_OPTIONS):
+        f = option(f)
+    return f
+
+
+def _read(data: str, data_dir: Path | None, **how: Any) -> Any:
+    from rnnkit.timeseries.data import load_series
+
+    if data_dir is not None:
+        os.environ["RNNKIT_DATA"] = str(data_dir)  # the registry reads its mirror from here
+    return load_series(data, **how)
+
+
+def _options(pairs: tuple[str, ...]) -> dict[str, Any]:
+    """``KEY=VALUE`` model options; VALUE is read as JSON when it can be (numbers, lists)."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise RnnkitError(f"a model option must look like KEY=VALUE, got {pair!r}")
+        try:
+            options[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            options[key] = raw
+    return options
+
+
+@click.command()
+@click.argument("data", required=False)
+@click.option("--model", default="auto", show_default=True, help="auto, ets, ols, lstm, ...")
+@click.option("-o", "--option", "pairs", multiple=True, help="Model option KEY=VALUE.")
+@_series_options
+@click.option("--level", type=float, default=0.8, show_default=True, help="Interval level.")
+@click.option("--future", type=click.Path(path_type=Path), help="CSV of future covariates.")
+@click.option("--out", type=click.Path(path_type=Path), help="Write the forecast as CSV here.")
+@click.option("--plot", type=click.Path(path_type=Path), help="Draw the forecast to this PNG.")
+@click.option("--save", type=click.Path(path_type=Path), help="Save the fitted forecaster here.")
+@click.option("--load", type=click.Path(path_type=Path), help="Use a saved forecaster.")
+def forecast(
+    data: str | None,
+    model: str,
+    pairs: tuple[str, ...],
+    level: float,
+    future: Path | None,
+    out: Path | None,
+    plot: Path | None,
+    save: Path | None,
+    load: Path | None,
+    horizon: int | None,
+    data_dir: Path | None,
+    **how: Any,
+) -> None:
+    """Fit a model on DATA (a CSV file with a date and a value column, or a registered series,
+    see `rnnkit data list`) and print the next --horizon values with a --level interval.
+
+    With --load, forecast from a saved forecaster instead (no DATA)."""
+    from rnnkit.timeseries import Forecaster
+
+    if (data is None) == (load is None):
+        raise RnnkitError("give either DATA to fit on or --load FOLDER, not both or neither")
+    if load is not None:
+        f = Forecaster.load(load)
+    else:
+        assert data is not None
+        ts = _read(data, data_dir, **how)
+        f = Forecaster(model, horizon=horizon, **_options(pairs)).fit(ts)
+    covariates = _future_covariates(future)
+    table = f.predict(horizon, covariates, level)
+    click.echo(table.to_csv(index_label="date"), nl=False)
+    if out is not None:
+        table.to_csv(out, index_label="date")
+    if plot is not None:
+        click.echo(f"plot: {f.plot(plot, horizon, covariates, level)}", err=True)
+    if save is not None:
+        f.save(save)
+        click.echo(f"saved: {save}", err=True)
+
+
+def _future_covariates(path: Path | None) -> Any:
+    if path is None:
+        return None
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise RnnkitError(f"{path} is not a readable CSV file ({err})") from None
+
+
+@click.command()
+@click.argument("data")
+@click.option(
+    "--models",
+    default="naive,snaive,ewm,ets,ols,lstm,auto",
+    show_default=True,
+    help="Comma-separated models to compare.",
+)
+@click.option("--folds", type=int, default=3, show_default=True, help="Forecast origins.")
+@click.option("--step", type=int, help="Steps between origins [default: the horizon].")
+@click.option("--max-train", type=int, help="Fit each fold on at most this many values.")
+@click.option("--json", "as_json", is_flag=True, help="Print every fold as JSON.")
+@_series_options
+def backtest(
+    data: str,
+    models: str,
+    folds: int,
+    step: int | None,
+    max_train: int | None,
+    as_json: bool,
+    horizon: int | None,
+    data_dir: Path | None,
+    **how: Any,
+) -> None:
+    """Rolling-origin backtest of --models on DATA; prints a leaderboard (mean MAE, RMSE, MAPE,
+    sMAPE and MASE over the folds, best MASE first)."""
+    from rnnkit.timeseries import backtest as run_backtest
+
+    ts = _read(data, data_dir, **how)
+    names = [m.strip() for m in models.split(",") if m.strip()]
+    result = run_backtest(ts, names, horizon, folds, step, max_train)
+    if as_json:
+        click.echo(result.table().to_json(orient="records", date_format="iso", indent=2))
+        return
+    click.echo(
+        f"{ts.y.name}: {len(ts)} {ts.frequency} values, horizon {result.horizon}, "
+        f"{folds} folds, season {ts.season}"
+    )
+    click.echo(result.leaderboard().round(4).to_string())

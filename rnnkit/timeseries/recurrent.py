@@ -1,0 +1,459 @@
+"""Recurrent forecasters: an LSTM or GRU reads a window of past values and forecasts the next ones.
+
+How the data is shaped (all of it fitted on the training part only):
+
+* **windows**: for each origin ``t`` the network reads ``y[t-L+1..t]`` and learns
+  ``y[t+1..t+H]`` (``direct``: all H steps at once) or ``y[t+1]`` (``recursive``: one step,
+  then the forecast is fed back as the newest observation);
+* **scaling**: each window is expressed relative to its last value and divided by one number,
+  the mean absolute one-step change of the training part. Level shifts and trends therefore
+  cost the network nothing to extrapolate;
+* **covariates** (known in advance, like calendar effects or a planned input): at step ``j``
+  of the window the network also reads the covariates of step ``j + 1``, and each output step
+  gets a linear term in its own covariates; they are standardised by the training mean / std;
+* **validation**: the last ``val_fraction`` of the origins; the training targets all end before
+  the first validation target, so the best-weights choice never sees trained-on values;
+* **intervals**: trained quantiles (pinball loss; ``direct`` only), or else the validation
+  error's spread at each horizon step (Gaussian).
+
+The network adds a linear "highway" from the window values to the outputs (as in LSTNet, Lai et
+al. 2018), so it is never worse at linear autoregression than plain least squares can be.
+Training goes through rnnkit's one loop (:class:`~rnnkit.training.loop.Trainer`), with
+:class:`WindowLearner` and :class:`WindowBatches` implementing its protocols.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from rnnkit.checkpoint import optimizer_from_tensors, optimizer_to_tensors, rng_tensors
+from rnnkit.errors import RnnkitError
+from rnnkit.timeseries.data import TimeSeries
+from rnnkit.timeseries.models import Prediction
+from rnnkit.training.loop import LoopSettings, Trainer
+from rnnkit.training.schedule import Budget
+
+CELLS = ("lstm", "gru")
+STRATEGIES = ("direct", "recursive")
+#: Fewest training windows a recurrent model accepts.
+MIN_WINDOWS = 8
+
+
+@dataclass
+class NetConfig:
+    """Shape of a :class:`WindowNet` (stored in the checkpoint's config)."""
+
+    cell: str = "lstm"
+    covariates: int = 0
+    hidden_size: int = 32
+    num_layers: int = 1
+    window: int = 24
+    outputs: int = 1
+    quantiles: list[float] = field(default_factory=lambda: [0.5])
+    highway: bool = True
+
+
+class WindowNet(nn.Module):
+    """LSTM / GRU over a window, a linear head per output step and quantile, a linear highway
+    from the window's values, and a linear term in each output step's covariates.
+
+    Example:
+        >>> net = WindowNet(NetConfig(window=6, outputs=3, quantiles=[0.1, 0.5, 0.9]))
+        >>> net(torch.zeros(2, 6, 1), torch.zeros(2, 3, 0)).shape
+        torch.Size([2, 3, 3])
+    """
+
+    def __init__(self, cfg: NetConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        rnn = nn.LSTM if cfg.cell == "lstm" else nn.GRU
+        self.rnn = rnn(1 + cfg.covariates, cfg.hidden_size, cfg.num_layers, batch_first=True)
+        width = cfg.outputs * len(cfg.quantiles)
+        self.head = nn.Linear(cfg.hidden_size, width)
+        self.highway = nn.Linear(cfg.window, width) if cfg.highway else None
+        self.cov_head = nn.Linear(cfg.covariates, len(cfg.quantiles)) if cfg.covariates else None
+
+    def forward(self, inputs: Tensor, future: Tensor) -> Tensor:
+        """``inputs`` [B, window, 1 + covariates], ``future`` [B, outputs, covariates] ->
+        [B, outputs, quantiles]."""
+        out, _ = self.rnn(inputs)
+        y = self.head(out[:, -1])
+        if self.highway is not None:
+            y = y + self.highway(inputs[:, :, 0])
+        y = y.view(len(inputs), self.cfg.outputs, len(self.cfg.quantiles))
+        if self.cov_head is not None:
+            y = y + self.cov_head(future)
+        return y
+
+
+@dataclass
+class Windows:
+    """Network inputs, the covariates of the output steps, and targets (all scaled)."""
+
+    inputs: Tensor
+    future: Tensor
+    targets: Tensor
+
+    def __len__(self) -> int:
+        return len(self.inputs)
+
+    def take(self, rows: np.ndarray) -> Windows:
+        """The windows at positions ``rows``."""
+        idx = torch.from_numpy(rows)
+        return Windows(self.inputs[idx], self.future[idx], self.targets[idx])
+
+
+class WindowBatches:
+    """Shuffled mini-batches of windows addressed by step (one permutation per epoch, seeded),
+    the :class:`~rnnkit.training.loop.Batches` protocol.
+
+    Example:
+        >>> w = Windows(torch.zeros(10, 4, 1), torch.zeros(10, 1, 0), torch.zeros(10, 1))
+        >>> b = WindowBatches(w, batch_size=4, seed=0)
+        >>> b.steps_per_epoch, len(b.batch(2))  # 4 + 4 + 2
+        (3, 2)
+    """
+
+    def __init__(self, windows: Windows, batch_size: int, seed: int) -> None:
+        self.windows, self.batch_size, self.seed = windows, batch_size, seed
+        self.steps_per_epoch = math.ceil(len(windows) / batch_size)
+
+    def batch(self, step: int) -> Windows:
+        epoch, k = divmod(step, self.steps_per_epoch)
+        order = np.random.default_rng([self.seed, epoch]).permutation(len(self.windows))
+        return self.windows.take(order[k * self.batch_size : (k + 1) * self.batch_size])
+
+
+def pinball(pred: Tensor, target: Tensor, quantiles: Tensor) -> Tensor:
+    """Mean quantile (pinball) loss of ``pred`` [B, S, Q] for ``target`` [B, S]; at the
+    median it is half the absolute error."""
+    diff = target.unsqueeze(-1) - pred
+    return torch.maximum(quantiles * diff, (quantiles - 1.0) * diff).mean()
+
+
+class WindowLearner:
+    """Trains a :class:`WindowNet` with AdamW on the pinball loss; validation is the same loss
+    on held-out windows. The :class:`~rnnkit.training.loop.Learner` protocol.
+
+    Example:
+        >>> net = WindowNet(NetConfig(window=4))
+        >>> w = Windows(torch.zeros(8, 4, 1), torch.zeros(8, 1, 0), torch.ones(8, 1))
+        >>> learner = WindowLearner(net, w)
+        >>> learner.train_step(w, lr=0.01) > 0
+        True
+    """
+
+    def __init__(self, net: WindowNet, val: Windows, clip: float = 1.0) -> None:
+        self.net, self.val, self.clip = net, val, clip
+        self.quantiles = torch.tensor(net.cfg.quantiles)
+        self.optimizer = torch.optim.AdamW(net.parameters(), lr=0.0, weight_decay=0.0)
+
+    def train_step(self, batch: Windows, lr: float) -> float:
+        self.net.train()
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        loss = pinball(self.net(batch.inputs, batch.future), batch.targets, self.quantiles)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(self.net.parameters(), self.clip)
+        self.optimizer.step()
+        return loss.item()
+
+    @torch.inference_mode()
+    def validate(self) -> float:
+        self.net.eval()
+        return pinball(
+            self.net(self.val.inputs, self.val.future), self.val.targets, self.quantiles
+        ).item()
+
+    def sample(self) -> str:
+        return ""
+
+    def weights(self) -> dict[str, Tensor]:
+        return self.net.state_dict()
+
+    def load_weights(self, weights: dict[str, Tensor]) -> None:
+        self.net.load_state_dict(weights)
+
+    def train_state(self) -> tuple[dict[str, Tensor], dict[str, Any]]:
+        tensors, meta = optimizer_to_tensors(self.optimizer.state_dict())
+        return {**tensors, **rng_tensors()}, {"optimizer": meta}
+
+    def load_train_state(self, tensors: dict[str, Tensor], meta: dict[str, Any]) -> None:
+        self.optimizer.load_state_dict(optimizer_from_tensors(tensors, meta["optimizer"]))
+        torch.set_rng_state(tensors["rng.torch"])
+
+
+@dataclass
+class Scaling:
+    """Window scaling and covariate standardisation, fitted on the training part only."""
+
+    scale: float
+    cov_mean: list[float]
+    cov_std: list[float]
+
+    @classmethod
+    def fit(cls, y: np.ndarray, cov: np.ndarray | None) -> Scaling:
+        step = float(np.mean(np.abs(np.diff(y)))) if len(y) > 1 else 0.0
+        scale = step if step > 0 else float(np.abs(y).mean()) or 1.0
+        if cov is None:
+            return cls(scale, [], [])
+        std = cov.std(axis=0)
+        return cls(scale, cov.mean(axis=0).tolist(), np.where(std > 0, std, 1.0).tolist())
+
+    def covariates(self, cov: np.ndarray | None, length: int) -> np.ndarray:
+        """Standardised covariates, or an empty [length, 0] array."""
+        if cov is None:
+            return np.zeros((length, 0))
+        return (cov - np.asarray(self.cov_mean)) / np.asarray(self.cov_std)
+
+
+def make_windows(
+    y: np.ndarray, cov: np.ndarray, origins: np.ndarray, window: int, outputs: int, scale: float
+) -> Windows:
+    """The windows ending at each origin ``t``: inputs ``y[t-window+1..t]`` relative to ``y[t]``
+    with the covariates one step later, and targets ``y[t+1..t+outputs]`` (``y`` and ``cov``
+    must reach that far; forecasting pads them)."""
+    back = origins[:, None] + np.arange(1 - window, 1)[None, :]
+    ahead = origins[:, None] + np.arange(1, outputs + 1)[None, :]
+    level = y[origins][:, None]
+    rel = (y[back] - level) / scale
+    inputs = np.concatenate([rel[:, :, None], cov[back + 1]], axis=2)
+    targets = (y[ahead] - level) / scale
+    return Windows(
+        torch.from_numpy(inputs).float(),
+        torch.from_numpy(cov[ahead]).float(),
+        torch.from_numpy(np.ascontiguousarray(targets)).float(),
+    )
+
+
+@dataclass
+class RecurrentForecaster:
+    """An LSTM / GRU window forecaster trained with rnnkit's shared training loop.
+
+    Example:
+        >>> import pandas as pd
+        >>> from rnnkit.timeseries.data import load_series
+        >>> ts = load_series(pd.Series(np.sin(np.arange(120) * 2 * np.pi / 12)), season=12)
+        >>> model = RecurrentForecaster(horizon=3, steps=10, hidden_size=8).fit(ts)
+        >>> model.predict(3, None).mean.shape
+        (3,)
+    """
+
+    horizon: int = 1
+    cell: str = "lstm"
+    strategy: str = "direct"
+    window: int | None = None
+    hidden_size: int = 32
+    num_layers: int = 1
+    highway: bool = True
+    steps: int = 400
+    seconds: float | None = None
+    batch_size: int = 32
+    lr: float = 5e-3
+    quantiles: list[float] | tuple[float, ...] = ()
+    val_fraction: float = 0.2
+    seed: int = 0
+    verbose: bool = False
+
+    def __post_init__(self) -> None:
+        if self.cell not in CELLS or self.strategy not in STRATEGIES:
+            raise RnnkitError(
+                f"cell must be one of {', '.join(CELLS)} and strategy one of "
+                f"{', '.join(STRATEGIES)}; got {self.cell!r}, {self.strategy!r}"
+            )
+        if self.quantiles and self.strategy != "direct":
+            raise RnnkitError("quantile intervals need strategy='direct'")
+        if any(not 0.0 < q < 1.0 for q in self.quantiles):
+            raise RnnkitError(f"quantiles must lie strictly between 0 and 1: {self.quantiles}")
+        if not 0.0 < self.val_fraction < 1.0:
+            raise RnnkitError(f"val_fraction must be in (0, 1), got {self.val_fraction}")
+
+    @property
+    def name(self) -> str:
+        return self.cell
+
+    @property
+    def _outputs(self) -> int:
+        return self.horizon if self.strategy == "direct" else 1
+
+    # ----------------------------------------------------------------------------- fitting
+    def fit(self, ts: TimeSeries) -> RecurrentForecaster:
+        y, cov = ts.values, _raw_covariates(ts)
+        window = self._window(ts)
+        origins = np.arange(window - 1, len(y) - self._outputs)
+        n_val = max(1, int(len(origins) * self.val_fraction))
+        first_val = origins[-n_val]
+        train = origins[origins + self._outputs <= first_val]  # targets end before validation
+        if len(train) < MIN_WINDOWS:
+            need = window + 2 * self._outputs + MIN_WINDOWS + n_val
+            raise RnnkitError(
+                f"{self.cell} needs about {need} observations for window {window} and horizon "
+                f"{self._outputs}, got {len(y)}: use a shorter window or horizon"
+            )
+        self.scaling = Scaling.fit(
+            y[: first_val + 1], None if cov is None else cov[: first_val + 1]
+        )
+        self._ts, self._window_len = ts, window
+        full = self._windows(y, cov, origins)
+        rows = np.arange(len(origins))
+        self.net = self._new_net(0 if cov is None else cov.shape[1])
+        stats = self._train(full.take(rows[: len(train)]), full.take(rows[-n_val:]))
+        self._sd = self._validation_sd(full.take(rows[-n_val:]))
+        self.stats = stats
+        return self
+
+    def _window(self, ts: TimeSeries) -> int:
+        if self.window is not None:
+            if self.window < 2:
+                raise RnnkitError(f"window must be at least 2, got {self.window}")
+            return self.window
+        wanted = max(2 * ts.season, 2 * self.horizon, 8)
+        fits = (len(ts) - 2 * self._outputs - MIN_WINDOWS) // 2
+        return max(2, min(wanted, 200, fits))
+
+    def _windows(self, y: np.ndarray, cov: np.ndarray | None, origins: np.ndarray) -> Windows:
+        scaled = self.scaling.covariates(cov, len(y))
+        return make_windows(y, scaled, origins, self._window_len, self._outputs, self.scaling.scale)
+
+    def _new_net(self, covariates: int) -> WindowNet:
+        torch.manual_seed(self.seed)
+        return WindowNet(
+            NetConfig(
+                cell=self.cell,
+                covariates=covariates,
+                hidden_size=self.hidden_size,
+                num_layers=self.num_layers,
+                window=self._window_len,
+                outputs=self._outputs,
+                quantiles=sorted({0.5, *self.quantiles}),
+                highway=self.highway,
+            )
+        )
+
+    def _train(self, train: Windows, val: Windows) -> dict[str, Any]:
+        learner = WindowLearner(self.net, val)
+        batches = WindowBatches(train, self.batch_size, self.seed)
+        settings = LoopSettings(
+            lr=self.lr,
+            warmup_steps=min(20, self.steps // 10),
+            evals=10,
+            log_every=max(1, self.steps // 10),
+            tokens_per_step=self.batch_size,
+            token_name="windows",
+        )
+        trainer = Trainer(learner, batches, settings, log_dir=None)
+        state = trainer.run(Budget(steps=self.steps, seconds=self.seconds), quiet=not self.verbose)
+        if trainer.best_weights is not None:
+            self.net.load_state_dict(trainer.best_weights)
+        return {
+            "steps": state.step,
+            "elapsed_s": round(state.elapsed, 3),
+            "best_val_loss": state.best_val if math.isfinite(state.best_val) else None,
+            "best_step": state.best_step,
+            "train_windows": len(train),
+            "val_windows": len(val),
+        }
+
+    @torch.inference_mode()
+    def _validation_sd(self, val: Windows) -> list[float]:
+        """Root mean squared validation error of the median forecast at each output step."""
+        self.net.eval()
+        median = self._median(self.net(val.inputs, val.future))
+        err = (median - val.targets).double().numpy() * self.scaling.scale
+        return np.sqrt(np.mean(err**2, axis=0)).tolist()
+
+    def _median(self, out: Tensor) -> Tensor:
+        return out[:, :, self.net.cfg.quantiles.index(0.5)]
+
+    # ----------------------------------------------------------------------------- forecasting
+    @torch.inference_mode()
+    def predict(self, horizon: int, future: np.ndarray | None) -> Prediction:
+        if self.strategy == "direct" and horizon > self.horizon:
+            raise RnnkitError(
+                f"this {self.cell} was trained to forecast {self.horizon} steps (direct); refit "
+                f"it with horizon={horizon} or strategy='recursive'"
+            )
+        self.net.eval()
+        y, cov = self._ts.values, _raw_covariates(self._ts)
+        if cov is not None:
+            assert future is not None  # the Forecaster checks that future covariates are given
+            cov = np.concatenate([cov, future, np.repeat(future[-1:], self._outputs, axis=0)])
+        if self.strategy == "direct":
+            return self._direct(y, cov, horizon)
+        return self._recursive(y, cov, horizon)
+
+    def _direct(self, y: np.ndarray, cov: np.ndarray | None, horizon: int) -> Prediction:
+        # Sorting the quantiles (monotone rearrangement) undoes crossings of separately
+        # trained heads; it never moves the median away from being a median.
+        out = np.sort(self._forecast_from(y, cov)[0], axis=1)  # [outputs, quantiles]
+        level, scale = y[-1], self.scaling.scale
+        values = {
+            q: (out[:horizon, i] * scale + level) for i, q in enumerate(self.net.cfg.quantiles)
+        }
+        return Prediction(values[0.5], np.asarray(self._sd[:horizon]), values)
+
+    def _recursive(self, y: np.ndarray, cov: np.ndarray | None, horizon: int) -> Prediction:
+        n = len(y)
+        y = np.concatenate([y, np.zeros(horizon)])
+        for step in range(horizon):
+            seen = y[: n + step]
+            out = self._forecast_from(seen, cov)
+            y[n + step] = (
+                out[0, 0, self.net.cfg.quantiles.index(0.5)] * self.scaling.scale + seen[-1]
+            )
+        sd = self._sd[0] * np.sqrt(np.arange(1, horizon + 1))
+        return Prediction(y[n:], sd)
+
+    def _forecast_from(self, y: np.ndarray, cov: np.ndarray | None) -> np.ndarray:
+        """The network's scaled output for the window ending at the last value of ``y``."""
+        if cov is not None:
+            cov = cov[: len(y) + self._outputs]
+        scaled = self.scaling.covariates(cov, len(y) + self._outputs)
+        padded = np.concatenate([y, np.zeros(self._outputs)])
+        origin = np.array([len(y) - 1])
+        w = make_windows(
+            padded, scaled, origin, self._window_len, self._outputs, self.scaling.scale
+        )
+        return self.net(w.inputs, w.future).double().numpy()
+
+    # ----------------------------------------------------------------------------- saving
+    def state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
+        params = {
+            "net": self.net.cfg.__dict__,
+            "scaling": self.scaling.__dict__,
+            "sd": self._sd,
+            "stats": self.stats,
+        }
+        return params, dict(self.net.state_dict())
+
+    def restore(
+        self, ts: TimeSeries, params: dict[str, Any], arrays: dict[str, Tensor]
+    ) -> RecurrentForecaster:
+        cfg = NetConfig(**params["net"])
+        self.net = WindowNet(cfg)
+        try:
+            self.net.load_state_dict(arrays)
+        except RuntimeError:
+            raise RnnkitError(
+                "the weights do not match the network described in config.json"
+            ) from None
+        self._ts, self._window_len = ts, cfg.window
+        self.scaling = Scaling(**params["scaling"])
+        self._sd, self.stats = params["sd"], params["stats"]
+        return self
+
+
+def _raw_covariates(ts: TimeSeries) -> np.ndarray | None:
+    return None if ts.covariates is None else ts.covariates.to_numpy(dtype=np.float64)
+
+
+RECURRENT: dict[str, tuple[type, dict[str, Any]]] = {
+    cell: (RecurrentForecaster, {"cell": cell}) for cell in CELLS
+}

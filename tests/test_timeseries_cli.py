@@ -1,0 +1,106 @@
+"""``rnnkit forecast`` / ``rnnkit backtest``: output, PNG, save/load, and one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from rnnkit.cli import _Group
+from rnnkit.cli_forecast import backtest, forecast
+
+
+@click.group(cls=_Group)
+def cli() -> None:
+    """The rnnkit group's error handling, with the time series commands on it."""
+
+
+cli.add_command(forecast)
+cli.add_command(backtest)
+
+
+@pytest.fixture
+def sales(tmp_path: Path) -> Path:
+    t = np.arange(72)
+    values = 100 + 10 * np.sin(2 * np.pi * t / 12) + t
+    dates = pd.date_range("2015-01-01", periods=72, freq="MS").strftime("%Y-%m-%d")
+    path = tmp_path / "sales.csv"
+    pd.DataFrame({"month": dates, "sales": values.round(2)}).to_csv(path, index=False)
+    return path
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_forecast_prints_a_table_and_draws_a_png(sales: Path, tmp_path: Path) -> None:
+    png = tmp_path / "f.png"
+    code, out, err = _run(
+        "forecast", str(sales), "--horizon", "6", "--model", "ols", "--plot", str(png)
+    )
+    assert code == 0, err
+    lines = out.strip().splitlines()
+    assert lines[0] == "date,forecast,lower,upper" and len(lines) == 7
+    assert lines[1].startswith("2021-01-01")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "plot:" in err
+
+
+def test_save_then_load_gives_the_same_forecast(sales: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    args = ("--horizon", "4", "--model", "lstm", "-o", "steps=30", "-o", "hidden_size=8")
+    code, first, err = _run("forecast", str(sales), *args, "--save", str(folder))
+    assert code == 0, err
+    code, again, _ = _run("forecast", "--load", str(folder), "--horizon", "4")
+    assert code == 0 and again == first
+
+
+def test_backtest_prints_a_leaderboard(sales: Path) -> None:
+    code, out, err = _run(
+        "backtest", str(sales), "--horizon", "6", "--models", "naive,snaive,drift"
+    )
+    assert code == 0, err
+    assert "72 monthly values, horizon 6, 3 folds, season 12" in out
+    assert out.splitlines()[1].split() == [
+        "mae",
+        "rmse",
+        "mape",
+        "smape",
+        "mase",
+        "seconds",
+        "failed",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        ("month,sales\n2020-01-01,1\n2020-02-01,oops\n2020-03-01,3\n", (), "non-numeric value"),
+        ("month,sales\n2020-01-01,1\n2020-02-01,2\n2020-03-01,3\n", ("--horizon", "9"), "too few"),
+        (
+            "month,sales\n2020-01-01,1\n2020-02-01,2\n2020-03-01,3\n",
+            ("--model", "x"),
+            "unknown model",
+        ),
+        ("month,sales\n2020-01-01,1\n2020-02-01,2\n2020-03-01,3\n", ("-o", "nokey"), "KEY=VALUE"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    tmp_path: Path, content: str, args: tuple[str, ...], message: str
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(content, encoding="utf-8")
+    code, out, err = _run("forecast", str(path), *args)
+    assert code == 2 and out == ""
+    assert err.startswith("error: ") and message in err and err.count("\n") == 1
+
+
+def test_missing_data_and_load_together_is_an_error(sales: Path) -> None:
+    code, _, err = _run("forecast")
+    assert code == 2 and "either DATA" in err
+    code, _, err = _run("forecast", "no-such.csv")
+    assert code == 2 and "no such CSV file" in err
