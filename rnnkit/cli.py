@@ -100,6 +100,12 @@ _WORD_OPTIONS = {
     "adaptive": click.Option(
         ["--adaptive/--no-adaptive"], default=None, help="[word] Adaptive softmax head."
     ),
+    "embeddings": click.Option(
+        ["--embeddings"], help="[word] Initialise the embedding from a word-vectors folder."
+    ),
+    "freeze_embeddings": click.Option(
+        ["--freeze-embeddings"], is_flag=True, default=None, help="[word] Keep them fixed."
+    ),
     "min_count": click.Option(["--min-count"], type=int, help="[word] Rarer words -> <unk>."),
     "max_vocab": click.Option(["--max-vocab"], type=int, help="[word] Vocabulary size cap."),
     "lowercase": click.Option(
@@ -191,10 +197,14 @@ def train(
     stats = lm.info()["stats"]
     state = "interrupted; resume with --resume" if stats["interrupted"] else "done"
     best, unit = stats["best_val_loss"], lm.unit.removesuffix("s")
+    quality = (
+        "not validated yet"
+        if best is None
+        else f"best val loss {best:.4f} nats/{unit} ({best / math.log(2):.3f} bits/{unit}, "
+        f"perplexity {math.exp(best):.2f})"
+    )
     click.echo(
-        f"{state}: {stats['steps']} steps in {stats['elapsed_s']:.0f} s, "
-        f"best val loss {best:.4f} nats/{unit} ({best / math.log(2):.3f} bits/{unit}, "
-        f"perplexity {math.exp(best):.2f}); saved to {out}"
+        f"{state}: {stats['steps']} steps in {stats['elapsed_s']:.0f} s, {quality}; saved to {out}"
     )
 
 
@@ -270,7 +280,7 @@ def generate(
 
 def _lead(lm: CharLM | WordLM, prompt: str) -> str:
     """The prompt as printed before the generated text (a word model's words need a space)."""
-    spaced = isinstance(lm, WordLM) and prompt and not prompt[-1].isspace()
+    spaced = isinstance(lm, WordLM) and bool(prompt) and not prompt[-1].isspace()
     return prompt + " " if spaced else prompt
 
 

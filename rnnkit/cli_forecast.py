@@ -33,9 +33,10 @@ _SERIES_OPTIONS = (
     click.option(
         "--missing",
         type=click.Choice(MISSING_POLICIES),
-        default="interpolate",
+        default="ffill",
         show_default=True,
-        help="What to do with missing values inside the series.",
+        help="Missing values inside the series: carry forward (no look-ahead), interpolate "
+        "(reads the next value), or refuse.",
     ),
     click.option(
         "--data-dir",

@@ -206,9 +206,11 @@ def _dataset_chunks(name: str, split: str) -> Iterator[str]:
     if isinstance(data, str):
         for i in range(0, len(data), _CHUNK_CHARS):
             yield data[i : i + _CHUNK_CHARS]
-    else:  # labelled records (imdb): one review a line
-        for record in data:
+    elif isinstance(data, list) and all(isinstance(r, dict) and "text" in r for r in data):
+        for record in data:  # labelled records (imdb): one review a line
             yield record["text"] + "\n"
+    else:
+        raise RnnkitError(f"{name}:{split} holds no text to learn word vectors from")
 
 
 def _folder_chunks(folder: Path, encoding: str) -> Iterator[str]:

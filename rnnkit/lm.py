@@ -141,6 +141,13 @@ class LanguageModel(Generic[V]):
     def _model_config(self, vocab_size: int, arch: dict[str, Any]) -> ModelConfig:
         return ModelConfig(vocab_size=vocab_size, **arch)
 
+    def _init_weights(self, model: RecurrentLM, vocab: V) -> None:
+        """Set initial weights beyond PyTorch's defaults before training (none by default)."""
+
+    def _freeze(self, model: RecurrentLM) -> None:
+        """Mark the weights that training must leave alone (none by default); called for every
+        run, resumed ones included."""
+
     # ----------------------------------------------------------------------------- training
     def fit(
         self: Self,
@@ -167,6 +174,7 @@ class LanguageModel(Generic[V]):
         arch, self.settings_ = self._resolved(60.0 * (minutes or 5.0) if timed else None)
         torch.manual_seed(self.settings.seed)
         self.model_ = RecurrentLM(self._model_config(len(self.vocab_), arch))
+        self._init_weights(self.model_, self.vocab_)
         trainer, streams = self._make_trainer(data, out_dir)
         budget = _budget(minutes, steps, epochs, streams.steps_per_epoch)
         return self._run(trainer, data, budget, out_dir, quiet)
@@ -227,6 +235,7 @@ class LanguageModel(Generic[V]):
         self, data: Splits, out_dir: str | Path | None
     ) -> tuple[Trainer, TokenStreams]:
         model, vocab, s = self._require_model(), self._require_vocab(), self.settings_
+        self._freeze(model)
         assert s.lr is not None
         train_ids = vocab.encode(data.train, what="the training text")
         val_ids = vocab.encode(data.validation, what="the validation text")

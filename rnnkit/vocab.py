@@ -201,10 +201,12 @@ class WordVocab:
     def encode_prompt(self, prompt: str) -> tuple[np.ndarray, list[str]]:
         """Ids to prime generation with, and the prompt words read as ``<unk>``.
 
-        The prompt is read as the start of a line (no ``<eos>`` after it); an empty prompt
-        primes with ``<eos>``, so generation starts as a new line does.
+        The prompt is read as the start of a line (no ``<eos>`` after it) unless it ends with a
+        line break; an empty prompt primes with ``<eos>``, so generation starts a new line.
         """
-        tokens = self.tokenize(prompt)[:-1] if prompt.strip() else []
+        tokens = self.tokenize(prompt) if prompt.strip() else []
+        if tokens and not prompt.endswith("\n"):
+            tokens.pop()  # the <eos> that tokenize closes every line with
         unknown = list(dict.fromkeys(t for t in tokens if t not in self._index))
         ids = [self._index.get(t, self.unk_id) for t in tokens] or [self.eos_id]
         return np.asarray(ids, dtype=np.int64), unknown

@@ -7,8 +7,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import torch
+
+from rnnkit.errors import RnnkitError
 from rnnkit.lm import LanguageModel, Splits, TrainSettings, one_size, stops
-from rnnkit.models.recurrent_lm import ModelConfig
+from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
 from rnnkit.sampling import Counter, SamplingConfig
 from rnnkit.vocab import EOS, WordVocab
 
@@ -31,6 +34,8 @@ class WordSettings(TrainSettings):
     max_vocab: int | None = None
     lowercase: bool = False
     words_only: bool = False
+    embeddings: str | None = None  # a WordVectors folder to initialise the embedding from
+    freeze_embeddings: bool = False
 
 
 class WordLM(LanguageModel[WordVocab]):
@@ -63,11 +68,11 @@ class WordLM(LanguageModel[WordVocab]):
         "variational": True,
         "adaptive": None,
     }
-    #: Defaults by time budget. Up to 10 minutes: no dropout, lr 5e-3 (chosen by replaying each
-    #: candidate for the steps its measured CPU speed reaches in 10 minutes on WikiText-2 and
-    #: PTB: benchmarks/results/wordlm_recipe_sweep.json); a short run underfits, so
-    #: regularisation only slows it. Longer budgets see more epochs and get more dropout
-    #: (AWD-LSTM's regularisers; these rows are not swept yet).
+    #: Defaults by time budget. Up to 10 minutes: no dropout, lr 5e-3, chosen by replaying 13
+    #: recipes for the steps their measured CPU speed reaches in 10 minutes on WikiText-2 and
+    #: PTB (benchmarks/wordlm_recipes.py); a short run underfits, so regularisation only slows
+    #: it. Longer budgets see more epochs and get more dropout (AWD-LSTM's regularisers; these
+    #: rows are not swept yet).
     auto: ClassVar[tuple[tuple[float, dict[str, Any]], ...]] = (
         (600.0, {**_SIZES, **_NO_DROPOUT, "lr": 5e-3}),
         (1800.0, {**_SIZES, **_LIGHT, "lr": 5e-3}),
@@ -95,13 +100,47 @@ class WordLM(LanguageModel[WordVocab]):
 
     def _model_config(self, vocab_size: int, arch: dict[str, Any]) -> ModelConfig:
         arch = dict(arch)
+        s = self.settings
+        assert isinstance(s, WordSettings)
+        if s.embeddings is not None and self.arch["embed_size"] is None:
+            from rnnkit.embeddings import WordVectors
+
+            arch["embed_size"] = WordVectors.load(s.embeddings).dim  # the vectors' width
         adaptive = arch.pop("adaptive")
+        tie_asked = self.arch["tie_weights"] is True  # tying set by the user, not by default
         if adaptive is None:
-            adaptive = vocab_size >= self.adaptive_from
+            adaptive = vocab_size >= self.adaptive_from and not tie_asked
         cutoffs = adaptive_cutoffs(vocab_size) if adaptive else []
-        if cutoffs:
+        if cutoffs and not tie_asked:
             arch["tie_weights"] = False  # the adaptive head has its own, smaller, tail tables
         return ModelConfig(vocab_size=vocab_size, adaptive_cutoffs=cutoffs, **arch)
+
+    def _init_weights(self, model: RecurrentLM, vocab: WordVocab) -> None:
+        """Initialise the embedding from trained word vectors (``embeddings=``), if given.
+
+        Rows follow the vocabulary; words without a vector (``<eos>``, rare words) get random
+        rows at the vectors' scale. A frozen embedding stays as loaded (with tied weights, the
+        output layer too).
+        """
+        s = self.settings
+        assert isinstance(s, WordSettings)
+        if s.embeddings is None:
+            return
+        from rnnkit.embeddings import WordVectors
+
+        aligned = WordVectors.load(s.embeddings).embedding_matrix(
+            vocab.tokens, dim=model.config.embed_size, seed=s.seed
+        )
+        with torch.no_grad():
+            model.embed.weight.copy_(torch.from_numpy(aligned.matrix))
+        self.embedding_oov_ = aligned.oov  # words that started from a random row
+
+    def _freeze(self, model: RecurrentLM) -> None:
+        s = self.settings
+        assert isinstance(s, WordSettings)
+        if s.freeze_embeddings and s.backend != "torch":
+            raise RnnkitError(f"the {s.backend} backend cannot freeze the embeddings")
+        model.embed.weight.requires_grad_(not s.freeze_embeddings)
 
     def _counter(self, sizes: dict[str, int | None]) -> Callable[[], Counter]:
         name, n = one_size(sizes)
@@ -110,11 +149,13 @@ class WordLM(LanguageModel[WordVocab]):
         return lambda: Counter(n, lambda piece: int(piece == "\n"))
 
     def _piece(self, vocab: WordVocab) -> Callable[[int], str]:
+        # The space goes before a word, so a line ends exactly as written ("end.\n"), which is
+        # what stop strings are matched against; the space that starts a line is dropped later.
         tokens = vocab.tokens
-        return lambda i: "\n" if tokens[i] == EOS else tokens[i] + " "
+        return lambda i: "\n" if tokens[i] == EOS else " " + tokens[i]
 
     def _finish(self, text: str, sizes: dict[str, int | None]) -> str:
-        lines = [line.rstrip(" ") for line in text.split("\n")]
+        lines = [line.removeprefix(" ") for line in text.split("\n")]
         return super()._finish("\n".join(lines), sizes)
 
     def generate(
@@ -165,9 +206,14 @@ class WordLM(LanguageModel[WordVocab]):
         top_p: float | None = None,
         seed: int | None = None,
     ) -> Iterator[str]:
-        """Yield generated words (each followed by a space) and line breaks as they come."""
+        """Yield generated words (a space before each, except at the start of a line) and line
+        breaks as they come; joined, they equal ``generate(...)`` with the same arguments."""
         cfg = SamplingConfig(temperature, top_k, top_p)
-        return self._stream_pieces({"n_words": n_words, "n_lines": n_lines}, prompt, cfg, seed)
+        pieces = self._stream_pieces({"n_words": n_words, "n_lines": n_lines}, prompt, cfg, seed)
+        line_start = True
+        for piece in pieces:
+            yield piece.removeprefix(" ") if line_start else piece
+            line_start = piece == "\n"
 
 
 def adaptive_cutoffs(vocab_size: int) -> list[int]:

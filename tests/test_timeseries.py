@@ -245,11 +245,12 @@ def test_csv_with_gaps_unsorted_dates_and_covariates(tmp_path: Path) -> None:
         "day,sales,temp\n2024-01-03,30,3\n2024-01-01,10,1\n2024-01-02,,2\n2024-01-05,50,5\n",
         encoding="utf-8",
     )
-    ts = load_series(csv, covariates=["temp"])
+    ts = load_series(csv, covariates=["temp"], missing="interpolate")
     assert ts.y.tolist() == [10.0, 20.0, 30.0, 40.0, 50.0] and ts.filled == 3
     assert ts.frequency == "daily" and ts.season == 7
     assert ts.covariates is not None and ts.covariates["temp"].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
-    assert load_series(csv, missing="ffill").y.tolist() == [10.0, 10.0, 30.0, 30.0, 50.0]
+    # The default carries values forward: a filled value never depends on a later one.
+    assert load_series(csv).y.tolist() == [10.0, 10.0, 30.0, 30.0, 50.0]
     with pytest.raises(RnnkitError, match="2 missing value"):
         load_series(csv, missing="error")
 
@@ -284,7 +285,7 @@ def test_bad_csv_inputs_are_one_line_errors(tmp_path: Path, csv: str, match: str
 
 def test_irregular_dates_are_refused_and_gaps_filled() -> None:
     gappy = pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-07", "2024-01-09"])
-    ts = load_series(pd.Series([1.0, 2.0, 3.0, 7.0, 9.0], index=gappy))
+    ts = load_series(pd.Series([1.0, 2.0, 3.0, 7.0, 9.0], index=gappy), missing="interpolate")
     assert ts.filled == 4 and ts.y.tolist() == [float(d) for d in range(1, 10)]
     dates = pd.to_datetime(
         ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05 06:00"],

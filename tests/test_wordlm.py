@@ -63,6 +63,7 @@ def test_unknown_words_become_unk_and_are_named() -> None:
     ids, unknown = v.encode_prompt("the zebra")
     assert v.decode(ids) == f"the {UNK}" and unknown == ["zebra"]
     assert v.decode(v.encode_prompt("")[0]) == EOS  # start as a new line starts
+    assert v.decode(v.encode_prompt("the cat\n")[0]) == f"the cat {EOS}"  # a finished line
 
 
 def test_uniform_model_perplexity_equals_vocab_size() -> None:
@@ -101,9 +102,14 @@ def test_learns_generates_exact_sizes_and_reports_unknown_prompt_words() -> None
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a known prompt warns of nothing
         lm.generate(n_words=3, prompt="the dog", seed=1)
-    streamed = "".join(lm.stream(n_words=9, seed=4))  # words come with their trailing space
-    tidy = "\n".join(line.rstrip(" ") for line in streamed.split("\n"))
-    assert tidy == lm.generate(n_words=9, seed=4)
+    assert "".join(lm.stream(n_words=9, seed=4)) == lm.generate(n_words=9, seed=4)
+    assert "".join(lm.stream(n_lines=3, seed=4)) == lm.generate(n_lines=3, seed=4)
+    text = lm.generate(n_lines=5, seed=6)
+    first_line_end = text.split("\n")[0].split()[-1] + "\n"  # a stop that ends a line matches
+    assert (
+        lm.generate(n_lines=5, seed=6, stop=first_line_end)
+        == text.split("\n")[0][: -len(first_line_end) + 1]
+    )
     for bad in ({"n_words": 0}, {}, {"n_words": 2, "n_lines": 2}):
         with pytest.raises(RnnkitError):
             lm.generate(**bad)
@@ -192,3 +198,22 @@ def test_cli_trains_generates_evaluates_and_describes(tmp_path: Path) -> None:
     assert wrong.exit_code == 2 and "use --words" in wrong.output
     char_level = runner.invoke(cli, ["train", str(corpus), "--weight-drop", "0.2", "--steps", "1"])
     assert char_level.exit_code == 2 and "need --level word" in char_level.output
+
+
+def test_word_vectors_initialise_the_embedding(tmp_path: Path) -> None:
+    from rnnkit import WordVectors
+
+    lines = [line.split() for line in TEXT.splitlines()]
+    wv = WordVectors.train(lines, dim=12, min_count=1, epochs=2, workers=1, seed=1, quiet=True)
+    wv.save(tmp_path / "vectors")
+    settings = {**SMALL, "embed_size": None, "embeddings": str(tmp_path / "vectors")}
+    frozen = WordLM(**settings, freeze_embeddings=True).fit(TEXT, steps=4, quiet=True)
+    assert frozen.model_ is not None and frozen.vocab_ is not None
+    weight = frozen.model_.embed.weight.detach().numpy()
+    for word in ("cat", "tree", "."):
+        np.testing.assert_array_equal(weight[frozen.vocab_.tokens.index(word)], wv.vector(word))
+    assert EOS in frozen.embedding_oov_ and "cat" not in frozen.embedding_oov_
+    tuned = WordLM(**settings).fit(TEXT, steps=4, quiet=True)  # fine-tuned: the rows move
+    assert tuned.model_ is not None and tuned.vocab_ is not None
+    row = tuned.model_.embed.weight.detach().numpy()[tuned.vocab_.tokens.index("cat")]
+    assert not np.array_equal(row, wv.vector("cat"))

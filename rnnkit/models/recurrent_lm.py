@@ -35,7 +35,8 @@ class ModelConfig:
     """Architecture of a :class:`RecurrentLM`; stored as JSON in the checkpoint.
 
     ``dropout`` applies to the embeddings (unless ``input_dropout`` is set), between layers and
-    to the last layer's output; ``variational`` shares each dropout mask across time steps.
+    to the last layer's output; ``variational`` shares the input and output dropout masks
+    across time steps (between layers it stays ``nn.LSTM``'s per-step dropout).
     ``adaptive_cutoffs`` (ids sorted by frequency) switches the head to an adaptive softmax.
     """
 

@@ -11,8 +11,10 @@ pandas Series or DataFrame, or a registry name (``rnnkit data list``), and retur
   an error. With ``freq`` the series is *resampled* to that frequency by the mean (aggregating a
   high-frequency series, or exposing gaps);
 * **missing values** (NaN, empty cells, gaps in the dates) at the start or end are dropped
-  (nothing to interpolate from); inside the series they are filled by linear interpolation
-  (``missing="interpolate"``, the default), carried forward (``"ffill"``) or refused
+  (nothing to fill from); inside the series they are carried forward (``missing="ffill"``,
+  the default: it uses past values only, so a backtest never sees the future through a filled
+  value), filled by linear interpolation (``"interpolate"``, which reads the next observed value)
+  or refused
   (``"error"``). :attr:`TimeSeries.filled` counts the values filled;
 * **non-numeric values** are an error naming the first bad cell;
 * a series without dates is indexed 0, 1, 2, ... (its season must then be given to be > 1).
@@ -84,10 +86,6 @@ class TimeSeries:
         """The usual horizon for this frequency (M4: 48 hours, 14 days, 18 months, ...)."""
         return _frequency_row(self.y.index)[2]
 
-    def head(self, n: int) -> TimeSeries:
-        """The first ``n`` observations (and their covariates)."""
-        return self.window(0, n)
-
     def window(self, start: int, stop: int) -> TimeSeries:
         """Observations ``start`` to ``stop - 1`` (and their covariates)."""
         cov = None if self.covariates is None else self.covariates.iloc[start:stop]
@@ -117,7 +115,7 @@ def load_series(
     covariates: list[str] | tuple[str, ...] = (),
     freq: str | None = None,
     season: int | None = None,
-    missing: str = "interpolate",
+    missing: str = "ffill",
     mirror: str | Path | None = None,
 ) -> TimeSeries:
     """Read a series from a CSV path, a registry name, a pandas Series / DataFrame or a

@@ -67,7 +67,7 @@ class Forecaster:
         date: str | None = None,
         covariates: list[str] | tuple[str, ...] = (),
         freq: str | None = None,
-        missing: str = "interpolate",
+        missing: str = "ffill",
     ) -> Forecaster:
         """Fit on ``series``: a CSV path, a registry name, a pandas Series / DataFrame or a
         :class:`TimeSeries` (see :func:`~rnnkit.timeseries.data.load_series` for the other

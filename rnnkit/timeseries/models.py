@@ -51,13 +51,6 @@ class Prediction:
         z = NormalDist().inv_cdf(hi)
         return self.mean - z * self.sd, self.mean + z * self.sd
 
-    def head(self, horizon: int) -> Prediction:
-        """The first ``horizon`` steps."""
-        sd = None if self.sd is None else self.sd[:horizon]
-        return Prediction(
-            self.mean[:horizon], sd, {q: v[:horizon] for q, v in self.quantiles.items()}
-        )
-
 
 class Model(Protocol):
     """A forecasting model as the Forecaster, the backtest and ``auto`` drive it."""

@@ -350,6 +350,8 @@ class RecurrentForecaster:
         )
         trainer = Trainer(learner, batches, settings, log_dir=None)
         state = trainer.run(Budget(steps=self.steps, seconds=self.seconds), quiet=not self.verbose)
+        if trainer.interrupted:  # a half-trained model must not be scored or kept
+            raise KeyboardInterrupt
         if trainer.best_weights is not None:
             self.net.load_state_dict(trainer.best_weights)
         return {

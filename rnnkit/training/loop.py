@@ -156,8 +156,11 @@ class Trainer:
                     t0 += time.perf_counter() - paused  # validation does not use the budget
                 self._show(bar, budget, loss)
         self.interrupted = self._stop
-        if self._stop:  # Ctrl-C: validate and save where we are, so the run can be resumed
-            self._evaluate(bar, save)
+        if self._stop and save is not None:
+            # Ctrl-C: save where we are, without a validation, which would count as one of the
+            # run's and shift the schedule a resumed run must replay to match an unbroken one.
+            best = self.best_weights if self.best_weights is not None else self._latest()
+            save(best, *self.snapshot())
         bar.close()
         if self._log is not None:
             self._log.close()
@@ -197,7 +200,7 @@ class Trainer:
         st.history.append({"step": st.step, "elapsed": round(st.elapsed, 3), "val_loss": val})
         if val < st.best_val or self.best_weights is None:
             st.best_val, st.best_step = val, st.step
-            self.best_weights = {k: v.detach().clone() for k, v in self.learner.weights().items()}
+            self.best_weights = self._latest()
         bar.set_postfix_str(f"val {val:.4f}, best {st.best_val:.4f}", refresh=False)
         sample = "" if bar.disable else self.learner.sample()
         if sample:
@@ -211,8 +214,11 @@ class Trainer:
         """Everything needed to resume exactly: the learner's state, its latest weights (copied,
         under ``last.``) and the loop position; the tensors and JSON of ``training/state.*``."""
         tensors, meta = self.learner.train_state()
-        latest = {f"last.{k}": v.detach().clone() for k, v in self.learner.weights().items()}
+        latest = {f"last.{k}": v for k, v in self._latest().items()}
         return {**tensors, **latest}, {**meta, "loop": self.state.to_json()}
+
+    def _latest(self) -> dict[str, Tensor]:
+        return {k: v.detach().clone() for k, v in self.learner.weights().items()}
 
     def _log_train(self, window: list[float], lr: float) -> None:
         if self._log is not None and window:
