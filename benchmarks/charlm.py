@@ -73,8 +73,7 @@ def overhead(text: str, steps: int) -> dict[str, Any]:
     import bare_loop
 
     lm = CharLM(evals=1, val_max_chars=2000)
-    a = lm.arch
-    s = lm.settings
+    a, s = lm._resolved(None)  # the defaults of a step budget, as the rnnkit side uses
     bare = bare_loop.main(
         [
             "--data",

@@ -37,8 +37,8 @@ class CharLM(LanguageModel[CharVocab]):
     #: GRU of 256 units; longer, a GRU of 512 with dropout 0.1. Step and epoch budgets use the
     #: first row.
     auto: ClassVar[tuple[tuple[float, dict[str, Any]], ...]] = (
-        (300.0, {"hidden_size": 256, "dropout": 0.0, "lr": 8e-3}),
-        (math.inf, {"hidden_size": 512, "dropout": 0.1, "lr": 5e-3}),
+        (300.0, {"hidden_size": 256, "dropout": 0.0, "lr": 8e-3, "weight_decay": 0.01}),
+        (math.inf, {"hidden_size": 512, "dropout": 0.1, "lr": 5e-3, "weight_decay": 0.01}),
     )
 
     def __init__(

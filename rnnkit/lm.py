@@ -47,10 +47,10 @@ class TrainSettings:
 
     seq_len: int = 128
     batch_size: int = 32
-    lr: float | None = None  # None: chosen with the model size from the budget (see AUTO)
+    lr: float | None = None  # None: chosen with the model size from the budget (see auto)
     warmup_steps: int = 100
     min_lr_ratio: float = 0.05
-    weight_decay: float = 0.01
+    weight_decay: float | None = None  # None: from the budget too
     clip: float = 1.0
     val_fraction: float = 0.1
     val_max_chars: int | None = 200_000  # tokens, for a word LM
@@ -228,8 +228,8 @@ class LanguageModel(Generic[V]):
         """Architecture and settings with every "auto" (None) value filled in for the budget."""
         auto = next(values for limit, values in self.auto if seconds is None or seconds <= limit)
         arch = {k: auto.get(k) if v is None else v for k, v in self.arch.items()}
-        lr = auto["lr"] if self.settings.lr is None else self.settings.lr
-        return arch, replace(self.settings, lr=lr)
+        tuned = {k: auto[k] for k in ("lr", "weight_decay") if getattr(self.settings, k) is None}
+        return arch, replace(self.settings, **tuned)
 
     def _make_trainer(
         self, data: Splits, out_dir: str | Path | None
@@ -247,6 +247,7 @@ class LanguageModel(Generic[V]):
             )
         streams = TokenStreams(train_ids, s.batch_size, s.seq_len, s.seed)
         model.to(_device(s.device, s.backend))
+        assert s.weight_decay is not None
         opt = OptimSettings(s.weight_decay, clip=s.clip)
         learner = LEARNERS[s.backend](model, val_ids, opt, s.seq_len, self._training_sample)
         loop = LoopSettings(

@@ -29,7 +29,6 @@ class WordSettings(TrainSettings):
     seq_len: int = 64
     batch_size: int = 32
     warmup_steps: int = 50
-    weight_decay: float = 0.01
     min_count: int = 1
     max_vocab: int | None = None
     lowercase: bool = False
@@ -74,9 +73,9 @@ class WordLM(LanguageModel[WordVocab]):
     #: it. Longer budgets see more epochs and get more dropout (AWD-LSTM's regularisers; these
     #: rows are not swept yet).
     auto: ClassVar[tuple[tuple[float, dict[str, Any]], ...]] = (
-        (600.0, {**_SIZES, **_NO_DROPOUT, "lr": 5e-3}),
-        (1800.0, {**_SIZES, **_LIGHT, "lr": 5e-3}),
-        (math.inf, {**_SIZES, **_AWD, "lr": 3e-3}),
+        (600.0, {**_SIZES, **_NO_DROPOUT, "lr": 5e-3, "weight_decay": 0.01}),
+        (1800.0, {**_SIZES, **_LIGHT, "lr": 5e-3, "weight_decay": 0.01}),
+        (math.inf, {**_SIZES, **_AWD, "lr": 3e-3, "weight_decay": 0.01}),
     )
     #: Vocabularies at least this large get an adaptive softmax when ``adaptive`` is None.
     adaptive_from = 5000

@@ -60,7 +60,7 @@ class TimeSeries:
         >>> ts = load_series(pd.Series([1.0, None, 3.0, 4.0],
         ...                  index=pd.date_range("2024-01-01", periods=4, freq="MS")))
         >>> ts.frequency, ts.season, ts.filled, ts.y.tolist()
-        ('monthly', 12, 1, [1.0, 2.0, 3.0, 4.0])
+        ('monthly', 12, 1, [1.0, 1.0, 3.0, 4.0])
     """
 
     y: pd.Series
@@ -130,7 +130,7 @@ def load_series(
         ...                    "sales": [10, 12, 11]})
         >>> ts = load_series(df)
         >>> ts.y.tolist(), str(ts.y.index.freqstr), ts.filled  # 2024-01-03 was missing
-        ([10.0, 12.0, 11.5, 11.0], 'D', 1)
+        ([10.0, 12.0, 12.0, 11.0], 'D', 1)
     """
     if isinstance(source, TimeSeries):  # already tidy: only a new season applies
         return source if season is None else replace(source, season=season)
