@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-.venv/bin/ruff check rnnkit tests benchmarks scripts
-.venv/bin/ruff format --check rnnkit tests benchmarks scripts
+.venv/bin/ruff check --no-cache rnnkit tests benchmarks scripts conftest.py
+.venv/bin/ruff format --check --no-cache rnnkit tests benchmarks scripts conftest.py
 .venv/bin/mypy
 .venv/bin/python -m pytest --doctest-modules rnnkit tests "$@"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import TINY, assert_same_weights, interrupt_at
 
+from conftest import TINY, assert_same_weights, interrupt_at
 from rnnkit import CharLM, RnnkitError
 from rnnkit.training.lm_learner import TorchLMLearner
 

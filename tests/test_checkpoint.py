@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import TINY
 
+from conftest import TINY
 from rnnkit import CharLM, RnnkitError, checkpoint
 
 
