@@ -173,6 +173,7 @@ def test_auto_defaults_follow_the_budget() -> None:
     long_arch, long = CharLM()._resolved(600.0)
     assert (short_arch["hidden_size"], short_arch["dropout"], short.lr) == (256, 0.0, 8e-3)
     assert (long_arch["hidden_size"], long_arch["dropout"], long.lr) == (512, 0.1, 5e-3)
+    assert (short.weight_decay, long.weight_decay) == (0.01, 0.1)
     assert CharLM()._resolved(None)[0]["hidden_size"] == 256  # a step budget
     mine_arch, mine = CharLM(hidden_size=64, dropout=0.3, lr=1e-3)._resolved(600.0)
     assert (mine_arch["hidden_size"], mine_arch["dropout"], mine.lr) == (64, 0.3, 1e-3)
