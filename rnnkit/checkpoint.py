@@ -93,7 +93,19 @@ def atomic_folder(path: str | Path) -> Iterator[Path]:
 def load(path: str | Path, with_training: bool = False) -> Checkpoint:
     """Read a checkpoint folder; any missing, truncated or foreign file is a one-line error."""
     path = resolve(path)
-    config = _read_json(path / CONFIG)
+    ck = Checkpoint(load_config(path), read_json(path / VOCAB), _read_tensors(path / WEIGHTS))
+    if with_training:
+        if not (path / TRAIN_JSON).is_file():
+            raise RnnkitError(f"{path} holds no training state, so it cannot be resumed")
+        ck.train_state = read_json(path / TRAIN_JSON)
+        ck.train_tensors = _read_tensors(path / TRAIN_TENSORS)
+    return ck
+
+
+def load_config(path: str | Path) -> dict[str, Any]:
+    """The checked ``config.json`` of a checkpoint folder, without reading its tensors."""
+    path = resolve(path)
+    config = read_json(path / CONFIG)
     if config.get("format") != FORMAT:
         raise RnnkitError(f"{path} is not an rnnkit checkpoint (config.json has no rnnkit format)")
     if config.get("format_version") != FORMAT_VERSION:
@@ -101,13 +113,7 @@ def load(path: str | Path, with_training: bool = False) -> Checkpoint:
             f"{path} has checkpoint format version {config.get('format_version')}; "
             f"this rnnkit reads version {FORMAT_VERSION}"
         )
-    ck = Checkpoint(config, _read_json(path / VOCAB), _read_tensors(path / WEIGHTS))
-    if with_training:
-        if not (path / TRAIN_JSON).is_file():
-            raise RnnkitError(f"{path} holds no training state, so it cannot be resumed")
-        ck.train_state = _read_json(path / TRAIN_JSON)
-        ck.train_tensors = _read_tensors(path / TRAIN_TENSORS)
-    return ck
+    return config
 
 
 def resolve(path: str | Path) -> Path:
@@ -150,17 +156,19 @@ def _fsync(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def read_json(
+    path: Path, folder: str = "an rnnkit checkpoint", file: str = "an rnnkit checkpoint file"
+) -> dict[str, Any]:
+    """A JSON object from a saved folder; missing, corrupt or non-object files are one-line
+    errors that say what the folder (``folder``) or file (``file``) should have been."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise RnnkitError(
-            f"{path.parent} is not an rnnkit checkpoint: {path.name} missing"
-        ) from None
+        raise RnnkitError(f"{path.parent} is not {folder}: {path.name} missing") from None
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise RnnkitError(f"{path} is truncated or corrupt (not valid JSON)") from None
     if not isinstance(data, dict):
-        raise RnnkitError(f"{path} is not an rnnkit checkpoint file")
+        raise RnnkitError(f"{path} is not {file}")
     return data
 
 

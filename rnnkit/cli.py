@@ -169,7 +169,7 @@ def train(
         if given:
             raise RnnkitError(f"--resume keeps the run's settings; drop: {', '.join(given)}")
         source = None if corpus == "shakespeare" else corpus
-        lm = _kind_of(resume_dir).resume(
+        lm = _kind_of(resume_dir, checkpoint.load_config(resume_dir)).resume(
             resume_dir,
             source,
             minutes=minutes,
@@ -213,16 +213,17 @@ def _use_mirror(data_dir: Path | None) -> None:
         os.environ["RNNKIT_DATA"] = str(data_dir)  # the registry reads its mirror from here
 
 
-def _kind_of(model_dir: Path) -> type[CharLM] | type[WordLM]:
-    """The language-model class of the checkpoint in ``model_dir``."""
-    kind = checkpoint.load(model_dir).config.get("kind")
+def _kind_of(model_dir: Path, config: dict[str, Any]) -> type[CharLM] | type[WordLM]:
+    """The language-model class of the checkpoint in ``model_dir`` (its ``config``)."""
+    kind = config.get("kind")
     if kind not in KINDS:
         raise RnnkitError(f"{model_dir} holds a {kind!r} model, not a language model")
     return KINDS[kind]
 
 
 def _load(model_dir: Path) -> CharLM | WordLM:
-    return _kind_of(model_dir).load(model_dir)
+    ck = checkpoint.load(model_dir)  # read once, whatever the kind
+    return _kind_of(model_dir, ck.config)._from_checkpoint(ck)
 
 
 @cli.command()

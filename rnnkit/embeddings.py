@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import os
 import tempfile
 import time
@@ -812,17 +811,9 @@ def _resolve(path: Path) -> Path:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RnnkitError(
-            f"{path.parent} is not a word-vectors folder: {path.name} missing"
-        ) from None
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise RnnkitError(f"{path} is truncated or corrupt (not valid JSON)") from None
-    if not isinstance(data, dict):
-        raise RnnkitError(f"{path} is not an rnnkit word-vectors file")
-    return data
+    from rnnkit.checkpoint import read_json
+
+    return read_json(path, "a word-vectors folder", "an rnnkit word-vectors file")
 
 
 def _read_words(path: Path) -> list[str]:
