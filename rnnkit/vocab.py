@@ -187,7 +187,10 @@ class WordVocab:
 
     def unknown(self, text: str) -> list[str]:
         """Words of ``text`` outside the vocabulary (read as ``<unk>``), in first-seen order."""
-        return list(dict.fromkeys(t for t in self.tokenize(text) if t not in self._index))
+        return self._unknown(self.tokenize(text))
+
+    def _unknown(self, tokens: list[str]) -> list[str]:
+        return list(dict.fromkeys(t for t in tokens if t not in self._index))
 
     def encode(self, text: str, what: str = "text") -> np.ndarray:
         """Token ids of ``text`` (int64); words outside the vocabulary become ``<unk>``."""
@@ -207,7 +210,7 @@ class WordVocab:
         tokens = self.tokenize(prompt) if prompt.strip() else []
         if tokens and not prompt.endswith("\n"):
             tokens.pop()  # the <eos> that tokenize closes every line with
-        unknown = list(dict.fromkeys(t for t in tokens if t not in self._index))
+        unknown = self._unknown(tokens)
         ids = [self._index.get(t, self.unk_id) for t in tokens] or [self.eos_id]
         return np.asarray(ids, dtype=np.int64), unknown
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 
@@ -14,6 +14,9 @@ from rnnkit.lm import LanguageModel, Splits, TrainSettings, one_size, stops
 from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
 from rnnkit.sampling import Counter, SamplingConfig
 from rnnkit.vocab import EOS, WordVocab
+
+if TYPE_CHECKING:
+    from rnnkit.embeddings import WordVectors
 
 KIND = "word_lm"
 _SIZES = {"hidden_size": 512, "embed_size": 256, "tie_weights": True}
@@ -90,7 +93,15 @@ class WordLM(LanguageModel[WordVocab]):
         tie_weights: bool | None = None,
         **options: Any,
     ) -> None:
+        self._vectors: WordVectors | None = None  # the ``embeddings`` folder, read once
         super().__init__(cell, hidden_size, embed_size, num_layers, dropout, tie_weights, **options)
+
+    def _word_vectors(self, path: str) -> WordVectors:
+        if self._vectors is None:
+            from rnnkit.embeddings import WordVectors
+
+            self._vectors = WordVectors.load(path)
+        return self._vectors
 
     def _build_vocab(self, data: Splits) -> WordVocab:
         s = self.settings
@@ -102,9 +113,7 @@ class WordLM(LanguageModel[WordVocab]):
         s = self.settings
         assert isinstance(s, WordSettings)
         if s.embeddings is not None and self.arch["embed_size"] is None:
-            from rnnkit.embeddings import WordVectors
-
-            arch["embed_size"] = WordVectors.load(s.embeddings).dim  # the vectors' width
+            arch["embed_size"] = self._word_vectors(s.embeddings).dim  # the vectors' width
         adaptive = arch.pop("adaptive")
         tie_asked = self.arch["tie_weights"] is True  # tying set by the user, not by default
         if adaptive is None:
@@ -125,9 +134,7 @@ class WordLM(LanguageModel[WordVocab]):
         assert isinstance(s, WordSettings)
         if s.embeddings is None:
             return
-        from rnnkit.embeddings import WordVectors
-
-        aligned = WordVectors.load(s.embeddings).embedding_matrix(
+        aligned = self._word_vectors(s.embeddings).embedding_matrix(
             vocab.tokens, dim=model.config.embed_size, seed=s.seed
         )
         with torch.no_grad():
