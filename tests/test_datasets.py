@@ -89,6 +89,7 @@ def test_registry_is_complete() -> None:
         "ice_cream_heater",
         "ili",
         "imdb",
+        "imdb-unsup",
         "macrodata",
         "melbourne_temp",
         "milk",

@@ -96,6 +96,16 @@ class LockedDropout(nn.Module):
         return x * mask  # mask [B, 1, F] broadcasts over time
 
 
+def embed_words(embed: nn.Embedding, tokens: Tensor, p: float, training: bool) -> Tensor:
+    """Embeddings of ``tokens``; in training, whole words (rows of the table) are dropped with
+    probability ``p`` for this batch and the rest scaled up (embedding dropout)."""
+    weight = embed.weight
+    if training and p > 0:
+        keep = weight.new_empty(weight.shape[0], 1).bernoulli_(1 - p) / (1 - p)
+        weight = weight * keep
+    return F.embedding(tokens, weight)
+
+
 class RecurrentLM(nn.Module):
     """Next-token model over integer ids with a carried hidden state.
 
@@ -176,12 +186,7 @@ class RecurrentLM(nn.Module):
         return F.cross_entropy(self.head(flat), target, reduction=reduction)
 
     def _embed(self, tokens: Tensor) -> Tensor:
-        weight = self.embed.weight
-        p = self.config.embed_dropout
-        if self.training and p > 0:  # drop whole words: rows of the table, for this batch
-            keep = weight.new_empty(weight.shape[0], 1).bernoulli_(1 - p) / (1 - p)
-            weight = weight * keep
-        return F.embedding(tokens, weight)
+        return embed_words(self.embed, tokens, self.config.embed_dropout, self.training)
 
     def _recur(self, x: Tensor, state: State | None) -> tuple[Tensor, State]:
         p = self.config.weight_drop

@@ -51,6 +51,21 @@ class Budget:
         return " or ".join(parts)
 
 
+def budget_for(
+    minutes: float | None, steps: int | None, epochs: float | None, steps_per_epoch: int
+) -> Budget:
+    """The budget of ``minutes``, ``steps`` and/or ``epochs`` (5 minutes if none is given);
+    epochs count in steps of ``steps_per_epoch`` and the first limit reached wins."""
+    if minutes is None and steps is None and epochs is None:
+        minutes = 5.0
+    if epochs is not None:
+        if epochs <= 0:
+            raise RnnkitError(f"epochs must be positive, got {epochs}")
+        from_epochs = max(1, round(epochs * steps_per_epoch))
+        steps = from_epochs if steps is None else min(steps, from_epochs)
+    return Budget(steps=steps, seconds=None if minutes is None else minutes * 60.0)
+
+
 def learning_rate(
     base: float, step: int, progress: float, warmup_steps: int, min_ratio: float
 ) -> float:
