@@ -4,7 +4,7 @@ A checkpoint is a folder::
 
     config.json            format name + version, model kind, architecture, training settings,
                            corpus description, statistics (steps, best validation loss)
-    vocab.json             the tokenizer
+    vocab.json             the tokenizer (a classifier's also holds its TF-IDF baseline's terms)
     model.safetensors      the weights to use (the best by validation loss)
     training/state.json    loop position for exact resume (step, time used, best loss, ...)
     training/state.safetensors

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -42,6 +43,7 @@ from rnnkit.training.schedule import Budget, budget_for
 from rnnkit.vocab import WordVocab
 
 KIND = "classifier"
+IN_MEMORY = "texts in memory"  # the source of data given as lists
 Self = TypeVar("Self", bound="TextClassifier")
 #: Constructor arguments that describe the network (the rest are ClassifierSettings).
 ARCH = ("cell", "hidden_size", "embed_size", "num_layers", "bidirectional", "pooling")
@@ -64,6 +66,13 @@ class ClassifierSettings:
     language model, and to off otherwise. ``max_tokens`` keeps the first N tokens of each text
     (None: whole texts, however long). ``blend`` mixes the baseline's probabilities into the
     predictions with a weight chosen on the validation split (it implies ``baseline``).
+
+    Example:
+        >>> ClassifierSettings(batch_size=64, blend=True).val_fraction
+        0.1
+        >>> ClassifierSettings(batch_size=0)
+        Traceback (most recent call last):
+        rnnkit.errors.RnnkitError: batch_size must be positive, got 0
     """
 
     dropout: float = 0.3
@@ -89,6 +98,22 @@ class ClassifierSettings:
     baseline: bool = False
     blend: bool = False
     device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        positive = ("batch_size", "lr", "clip", "evals", "min_count", "max_vocab", "max_tokens")
+        for name in (*positive, "lr_decay", "unfreeze_steps"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise RnnkitError(f"{name} must be positive, got {value}")
+        for name in ("weight_decay", "warmup_steps", "seed"):
+            if getattr(self, name) < 0:
+                raise RnnkitError(f"{name} must not be negative, got {getattr(self, name)}")
+        if not 0.0 < self.val_fraction < 1.0:
+            raise RnnkitError(f"val_fraction must be in (0, 1), got {self.val_fraction}")
+        if self.lm is not None and self.embeddings is not None:
+            raise RnnkitError("give embeddings or lm, not both (a language model brings its own)")
+        if self.freeze_embeddings and self.embeddings is None and self.lm is None:
+            raise RnnkitError("freeze_embeddings needs embeddings= or lm= to start from")
 
 
 @dataclass
@@ -144,6 +169,10 @@ class TextClassifier:
         if unknown:
             raise RnnkitError(f"unknown TextClassifier setting(s): {', '.join(sorted(unknown))}")
         self.settings = ClassifierSettings(**settings)
+        s = self.settings
+        given = {k: v for k, v in self.arch.items() if v is not None}
+        arch = {**ARCH_DEFAULTS, **given}
+        ClassifierConfig(2, 2, dropout=s.dropout, embed_dropout=s.embed_dropout, **arch)
         self.net_: ClassifierNet | None = None
         self.vocab_: WordVocab | None = None
         self.classes_: list[Any] = []
@@ -175,20 +204,31 @@ class TextClassifier:
         """
         whole = _labelled(data, labels, text_column, label_column, encoding)
         self.classes_ = _classes(whole.labels)
+        self.baseline_, self.blend_weight_ = None, None  # a refit starts afresh
         train, val = split_validation(whole, self.settings.val_fraction, self.settings.seed)
         started = time.perf_counter()
         self.vocab_, lm_state, lm_arch = self._vocabulary(train)
         cfg = self._config(lm_arch)
+        columns = {"text_column": text_column, "label_column": label_column}
+        self.info_ = {"data": _describe(whole, train, val, columns | {"encoding": encoding})}
         torch.manual_seed(self.settings.seed)
         self.net_ = ClassifierNet(cfg)
         self._init_weights(lm_state)
         parts = self._prepare(train.texts, train.labels), self._prepare(val.texts, val.labels)
+        share = _unknown_share(parts[0].seqs, self._require_vocab().unk_id)
+        self.info_["unknown_share"] = share
+        if self.settings.lm is not None and share > 0.2:
+            warnings.warn(
+                f"{share:.0%} of the training tokens are unknown to the language model: train it "
+                "on text written by rnnkit.textdata.write_lm_corpus",
+                stacklevel=2,
+            )
         trainer, batches = self._make_trainer(*parts, out_dir)
         budget = budget_for(minutes, steps, epochs, batches.steps_per_epoch)
-        columns = {"text_column": text_column, "label_column": label_column}
-        self.info_ = {"data": _describe(whole, train, val, columns), "budget": asdict(budget)}
+        self.info_["budget"] = asdict(budget)
         self._run(trainer, budget, out_dir, quiet)
-        self._fit_baseline(*parts, quiet)
+        if not trainer.interrupted:  # Ctrl-C: save and stop, the baseline can come on resume
+            self._fit_baseline(*parts, quiet)
         self.info_["seconds_total"] = round(time.perf_counter() - started, 2)
         if out_dir is not None:
             self.save(out_dir)
@@ -204,6 +244,7 @@ class TextClassifier:
         minutes: float | None = None,
         steps: int | None = None,
         epochs: float | None = None,
+        encoding: str | None = None,
         quiet: bool = False,
     ) -> Self:
         """Continue the run saved in ``path`` where it stopped (on the same data: a registry
@@ -212,8 +253,11 @@ class TextClassifier:
         clf = cls._from_checkpoint(ck)
         described = ck.config["data"]
         s = clf.settings
+        if data is None and described["source"] == IN_MEMORY:
+            raise RnnkitError("this run was trained on texts in memory: pass them (and labels)")
         source = data if data is not None else described["source"]
-        whole = _labelled(source, labels, described["text_column"], described["label_column"])
+        columns = described["text_column"], described["label_column"]
+        whole = _labelled(source, labels, *columns, encoding or described.get("encoding", "utf-8"))
         if _fingerprint(whole) != described["sha256"]:
             raise RnnkitError(f"{whole.source} is not the data this run was trained on")
         train, val = split_validation(whole, s.val_fraction, s.seed)
@@ -229,7 +273,8 @@ class TextClassifier:
             budget = budget_for(minutes, steps, epochs, batches.steps_per_epoch)
         clf.info_["budget"] = asdict(budget)
         clf._run(trainer, budget, path, quiet)
-        clf._fit_baseline(*parts, quiet)
+        if not trainer.interrupted:
+            clf._fit_baseline(*parts, quiet)
         clf.save(path)
         return clf
 
@@ -355,7 +400,7 @@ class TextClassifier:
         base = TfidfLogReg().fit(train_p.docs, list(train_p.labels), val_p.docs, list(val_p.labels))
         self.baseline_ = base
         net_logp = self._net_log_proba(val_p.seqs)
-        base_logp = torch.from_numpy(base.decision_function(val_p.docs)).float()
+        base_logp = self._baseline_log_proba(val_p.docs)
         truth = torch.from_numpy(val_p.labels)
         scores = {
             "network": _accuracy(net_logp, truth),
@@ -405,7 +450,7 @@ class TextClassifier:
         report["texts"] = len(whole)
         if self.baseline_ is not None:
             t = torch.from_numpy(truth)
-            base = torch.from_numpy(self.baseline_.decision_function(prepared.docs)).float()
+            base = self._baseline_log_proba(prepared.docs)
             report["components"] = {
                 "network": _accuracy(self._net_log_proba(prepared.seqs), t),
                 "baseline": _accuracy(base, t),
@@ -435,8 +480,16 @@ class TextClassifier:
         logp = self._net_log_proba(prepared.seqs)
         if self.blend_weight_ is None or self.baseline_ is None:
             return logp
-        base = torch.from_numpy(self.baseline_.decision_function(prepared.docs)).float()
-        return _blend(logp, base, self.blend_weight_)
+        return _blend(logp, self._baseline_log_proba(prepared.docs), self.blend_weight_)
+
+    def _baseline_log_proba(self, docs: list[str]) -> Tensor:
+        """The baseline's log-probabilities [N, C] in the network's class order; a class the
+        baseline never saw in training (possible with one example of it) gets log(1e-12)."""
+        assert self.baseline_ is not None and self.baseline_.classes_ is not None
+        out = torch.full((len(docs), len(self.classes_)), math.log(1e-12))
+        columns = torch.from_numpy(np.asarray(self.baseline_.classes_, dtype=np.int64))
+        out[:, columns] = torch.from_numpy(self.baseline_.decision_function(docs)).float()
+        return out
 
     def _net_log_proba(self, seqs: list[np.ndarray]) -> Tensor:
         return F.log_softmax(predict_logits(self._require_net(), seqs), dim=1)
@@ -448,8 +501,10 @@ class TextClassifier:
         return tokens if cap is None else tokens[:cap]
 
     def _encode(self, tokens: list[str]) -> np.ndarray:
-        """Ids of ``tokens`` and an end marker (``<eos>``, as a language model read its text)."""
-        return self._require_vocab().encode(" ".join(tokens))
+        """Ids of ``tokens`` and an end marker (``<eos>``, as a language model read its text),
+        so even a text with no tokens left (only tags, say) is one step long."""
+        vocab = self._require_vocab()
+        return np.append(vocab.ids(tokens), vocab.eos_id)
 
     def _prepare(self, texts: list[str], labels: Sequence[Any] = ()) -> _Prepared:
         """Ids, class indices (if labels are given) and baseline documents of ``texts``."""
@@ -582,7 +637,7 @@ def _labelled(
     texts = _texts(data)
     if len(texts) != len(labels):
         raise RnnkitError(f"{len(texts)} texts but {len(labels)} labels")
-    return Labelled(texts, list(labels), "texts")
+    return Labelled(texts, _plain_labels(labels), IN_MEMORY)
 
 
 def _texts(texts: Sequence[str] | str) -> list[str]:
@@ -590,11 +645,30 @@ def _texts(texts: Sequence[str] | str) -> list[str]:
     if isinstance(texts, str):
         raise RnnkitError("give a list of texts, not one string (wrap it: [text])")
     result = list(texts)
-    empty = [i + 1 for i, t in enumerate(result) if not str(t).strip()]
+    wrong = [i + 1 for i, t in enumerate(result) if not isinstance(t, str)]
+    if wrong:
+        raise RnnkitError(f"{len(wrong)} text(s) are not strings, e.g. number {wrong[0]}")
+    empty = [i + 1 for i, t in enumerate(result) if not t.strip()]
     if empty:
         shown = ", ".join(map(str, empty[:5]))
         raise RnnkitError(f"{len(empty)} empty text(s), e.g. number {shown}")
     return [str(t) for t in result]
+
+
+def _plain_labels(labels: Sequence[Any]) -> list[Any]:
+    """Labels as JSON values (NumPy scalars unwrapped); all str or all int."""
+    plain = [x.item() if isinstance(x, np.generic) else x for x in labels]
+    kinds = {type(x) for x in plain}
+    if not (kinds <= {str} or kinds <= {int}):
+        names = ", ".join(sorted(k.__name__ for k in kinds))
+        raise RnnkitError(f"labels must be all strings or all integers, got {names}")
+    return plain
+
+
+def _unknown_share(seqs: list[np.ndarray], unk_id: int) -> float:
+    """The fraction of training tokens read as ``<unk>`` (high: the vocabulary does not fit)."""
+    total = sum(len(s) for s in seqs)
+    return round(sum(int((s == unk_id).sum()) for s in seqs) / max(total, 1), 4)
 
 
 def _classes(labels: Sequence[Any]) -> list[Any]:
@@ -630,18 +704,9 @@ def _net_weights(weights: dict[str, Tensor]) -> dict[str, Tensor]:
 
 
 def _stats(trainer: Trainer) -> dict[str, Any]:
-    st = trainer.state
     learner = trainer.learner
     assert isinstance(learner, ClassifierLearner)
-    return {
-        "steps": st.step,
-        "elapsed_s": round(st.elapsed, 2),
-        "best_val_loss": None if math.isinf(st.best_val) else st.best_val,
-        "best_step": st.best_step,
-        "last_val_accuracy": learner.val_accuracy,
-        "interrupted": trainer.interrupted,
-        "history": st.history,
-    }
+    return {**trainer.summary(), "last_val_accuracy": learner.val_accuracy}
 
 
 def _accuracy(logp: Tensor, truth: Tensor) -> float:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from rnnkit import __version__, checkpoint
 from rnnkit.charlm import CharLM
 from rnnkit.classifier import TextClassifier
 from rnnkit.cli_classify import evaluate_classifier, predict, train_classifier
+from rnnkit.cli_common import DATA_DIR, use_mirror
 from rnnkit.cli_embed import embed
 from rnnkit.cli_forecast import backtest, forecast
 from rnnkit.errors import RnnkitError
@@ -59,13 +59,6 @@ class _Group(click.Group):
 def cli() -> None:
     """Train and use recurrent neural networks (RNN, LSTM, GRU) on text."""
 
-
-_DATA_DIR = click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    envvar="RNNKIT_DATA",
-    help="Local mirror of the data sets (a folder laid out like shared/data); or RNNKIT_DATA.",
-)
 
 _MODEL_OPTIONS = {
     "cell": click.Option(["--cell"], type=click.Choice(["rnn", "lstm", "gru"]), help="Cell type."),
@@ -155,7 +148,7 @@ def _model_options(f: Any) -> Any:
     show_default=True,
     help="Model characters or words.",
 )
-@_DATA_DIR
+@DATA_DIR
 @_model_options
 def train(
     corpus: str,
@@ -175,7 +168,7 @@ def train(
     list`), a text file or a folder of text files) and save it as a checkpoint folder.
 
     To train a text classifier instead: rnnkit train classifier DATA (see its --help)."""
-    _use_mirror(data_dir)
+    use_mirror(data_dir)
     given = [k for k, v in options.items() if v is not None]
     if resume_dir is not None:
         if given:
@@ -218,11 +211,6 @@ def train(
     click.echo(
         f"{state}: {stats['steps']} steps in {stats['elapsed_s']:.0f} s, {quality}; saved to {out}"
     )
-
-
-def _use_mirror(data_dir: Path | None) -> None:
-    if data_dir is not None:
-        os.environ["RNNKIT_DATA"] = str(data_dir)  # the registry reads its mirror from here
 
 
 def _kind_of(model_dir: Path, config: dict[str, Any]) -> type[CharLM] | type[WordLM]:
@@ -321,7 +309,7 @@ def _stream_text(lm: CharLM | WordLM, *args: Any) -> None:
 @click.option("--confusion", type=click.Path(path_type=Path), help="[classifier] PNG path.")
 @click.option("--text-column", help="[classifier] Column holding the text.")
 @click.option("--label-column", help="[classifier] Column holding the label.")
-@_DATA_DIR
+@DATA_DIR
 def evaluate(
     model_dir: Path,
     text: str,
@@ -336,7 +324,7 @@ def evaluate(
     and perplexity; TEXT is a file or a registry split such as 'wikitext2:test'. A classifier
     reports accuracy, macro-F1, per-class precision / recall / F1 and draws the confusion matrix
     [MODEL_DIR/confusion.png]; TEXT is labelled data, e.g. 'imdb:test' or a CSV file."""
-    _use_mirror(data_dir)
+    use_mirror(data_dir)
     lm = _load_any(model_dir)
     if isinstance(lm, TextClassifier):
         columns = (text_column, label_column)
@@ -421,7 +409,7 @@ def data_list() -> None:
 
 @data.command("info")
 @click.argument("name")
-@_DATA_DIR
+@DATA_DIR
 def data_info(name: str, data_dir: Path | None) -> None:
     """Licence, splits, URLs, checksums, and where each file of NAME is found."""
     from rnnkit import datasets
@@ -438,7 +426,7 @@ def data_info(name: str, data_dir: Path | None) -> None:
 
 @data.command("fetch")
 @click.argument("name")
-@_DATA_DIR
+@DATA_DIR
 def data_fetch(name: str, data_dir: Path | None) -> None:
     """Make every file of NAME available locally, verified; print the paths."""
     from rnnkit import datasets

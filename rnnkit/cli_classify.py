@@ -22,7 +22,9 @@ import numpy as np
 
 from rnnkit.baseline import format_report
 from rnnkit.classifier import TextClassifier
+from rnnkit.cli_common import DATA_DIR, use_mirror
 from rnnkit.errors import RnnkitError
+from rnnkit.textdata import read_text
 
 _OPTIONS = [
     click.Option(["--cell"], type=click.Choice(["rnn", "lstm", "gru"]), help="Cell [lstm]."),
@@ -81,6 +83,7 @@ def _with_options(f: Any) -> Any:
 @click.option("--resume", "resume_dir", type=click.Path(path_type=Path), help="Continue this run.")
 @click.option("--encoding", default="utf-8", show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@DATA_DIR
 @_with_options
 def train_classifier(
     data: str,
@@ -93,17 +96,26 @@ def train_classifier(
     resume_dir: Path | None,
     encoding: str,
     quiet: bool,
+    data_dir: Path | None,
     **options: Any,
 ) -> None:
     """Train a recurrent text classifier on DATA: a registry dataset ('imdb'), a CSV or JSONL
     file with text and label columns, or a folder with one subfolder of .txt files per class.
-    A validation split is held out of DATA to keep the best weights."""
+    A validation split is held out of DATA to keep the best weights. With --resume DIR, DATA is
+    the data the run was trained on (read again and checked)."""
+    use_mirror(data_dir)
     given = {k: v for k, v in options.items() if v is not None}
     if resume_dir is not None:
         if given:
             raise RnnkitError(f"--resume keeps the run's settings; drop: {', '.join(given)}")
         clf = TextClassifier.resume(
-            resume_dir, None, minutes=minutes, steps=steps, epochs=epochs, quiet=quiet
+            resume_dir,
+            data,
+            minutes=minutes,
+            steps=steps,
+            epochs=epochs,
+            encoding=encoding,
+            quiet=quiet,
         )
         out = resume_dir
     else:
@@ -134,16 +146,22 @@ def train_classifier(
 @click.argument("texts", nargs=-1)
 @click.option("--file", "path", type=click.Path(path_type=Path), help="One text per line.")
 @click.option("--explain", type=int, default=0, help="Show the N words attention weighed most.")
+@click.option("--encoding", default="utf-8", show_default=True, help="Encoding of --file.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per text.")
 def predict(
-    model_dir: Path, texts: tuple[str, ...], path: Path | None, explain: int, as_json: bool
+    model_dir: Path,
+    texts: tuple[str, ...],
+    path: Path | None,
+    explain: int,
+    encoding: str,
+    as_json: bool,
 ) -> None:
     """Label TEXTS (or the lines of --file) with the classifier in MODEL_DIR: the label and the
     probability of every class."""
     clf = TextClassifier.load(model_dir)
     batch = list(texts)
     if path is not None:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = read_text(path, encoding).splitlines()
         batch += [line for line in lines if line.strip()]
     if not batch:
         raise RnnkitError("give texts to label, or --file with one text per line")

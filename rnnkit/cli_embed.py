@@ -13,12 +13,12 @@ into one ``error: ...`` line and exit code 2.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import click
 
+from rnnkit.cli_common import DATA_DIR, use_mirror
 from rnnkit.embeddings import ARCHITECTURES, WordVectors
 
 _VECTORS = click.argument("vectors_dir", type=click.Path(path_type=Path))
@@ -54,12 +54,7 @@ def embed() -> None:
 @click.option("--max-words", type=int, help="Train on the first N words only (a quick run).")
 @click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of CORPUS.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    envvar="RNNKIT_DATA",
-    help="Local mirror of the data sets (a folder laid out like shared/data); or RNNKIT_DATA.",
-)
+@DATA_DIR
 def train(
     corpus: str,
     out_dir: Path | None,
@@ -70,8 +65,7 @@ def train(
     """Train word vectors on CORPUS: a text file (.gz too), a folder of text files, or a registry
     data set such as 'wikitext2' (its train split; 'wikitext2:test' picks a split). Saves the
     vectors and a card.json."""
-    if data_dir is not None:
-        os.environ["RNNKIT_DATA"] = str(data_dir)  # the registry reads its mirror from here
+    use_mirror(data_dir)
     wv = WordVectors.train(corpus, quiet=quiet, **settings)
     out = wv.save(out_dir or Path("vectors") / Path(corpus).name.split(".")[0])
     card = wv.card

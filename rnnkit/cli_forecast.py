@@ -7,13 +7,13 @@ These commands are meant to be registered on the ``rnnkit`` group, which turns e
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from rnnkit.cli_common import DATA_DIR, use_mirror
 from rnnkit.errors import RnnkitError
 from rnnkit.timeseries.data import MISSING_POLICIES
 
@@ -38,12 +38,7 @@ _SERIES_OPTIONS = (
         help="Missing values inside the series: carry forward (no look-ahead), interpolate "
         "(reads the next value), or refuse.",
     ),
-    click.option(
-        "--data-dir",
-        type=click.Path(path_type=Path),
-        envvar="RNNKIT_DATA",
-        help="Local mirror of the data sets (a folder laid out like shared/data); or RNNKIT_DATA.",
-    ),
+    DATA_DIR,
     click.option("--horizon", type=int, help="Steps to forecast [default: by frequency]."),
 )
 
@@ -57,8 +52,7 @@ def _series_options(f: F) -> F:
 def _read(data: str, data_dir: Path | None, **how: Any) -> Any:
     from rnnkit.timeseries.data import load_series
 
-    if data_dir is not None:
-        os.environ["RNNKIT_DATA"] = str(data_dir)  # the registry reads its mirror from here
+    use_mirror(data_dir)
     return load_series(data, **how)
 
 

@@ -81,7 +81,10 @@ def read_splits(source: str | Path) -> dict[str, Corpus] | None:
         return None
     splits = load(source)
     if not all(isinstance(part, str) for part in splits.values()):
-        raise RnnkitError(f"{source} is a labelled dataset, not a text corpus")
+        raise RnnkitError(
+            f"{source} holds records (e.g. reviews), not one text corpus; to train a language "
+            "model on them, write them out with rnnkit.textdata.write_lm_corpus"
+        )
     return {k: Corpus(normalise(v), f"{source}:{k}") for k, v in splits.items()}
 
 

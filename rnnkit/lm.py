@@ -278,11 +278,11 @@ class LanguageModel(Generic[V]):
         if out_dir is not None:
 
             def save(best: dict, tensors: dict, meta: dict) -> None:
-                self.info_["stats"] = _stats(trainer.state, trainer)
+                self.info_["stats"] = _stats(trainer)
                 self._write(out_dir, best, tensors, meta)
 
-        state = trainer.run(budget, save=save, quiet=quiet)
-        self.info_["stats"] = _stats(state, trainer)
+        trainer.run(budget, save=save, quiet=quiet)
+        self.info_["stats"] = _stats(trainer)
         # Taken before the best weights go into the model the learner trains, so that save()
         # pairs the latest weights with the latest optimizer state.
         self._snapshot = trainer.snapshot()
@@ -466,17 +466,9 @@ def _split_text(text: str, val_fraction: float, unit: str) -> tuple[str, str]:
     return text[:cut], text[cut:]
 
 
-def _stats(state: LoopState, trainer: Trainer) -> dict[str, Any]:
-    tokens = state.step * trainer.settings.tokens_per_step
-    return {
-        "steps": state.step,
-        "elapsed_s": round(state.elapsed, 2),
-        "tokens_seen": tokens,
-        "best_val_loss": None if math.isinf(state.best_val) else state.best_val,
-        "best_step": state.best_step,
-        "interrupted": trainer.interrupted,
-        "history": state.history,
-    }
+def _stats(trainer: Trainer) -> dict[str, Any]:
+    tokens = trainer.state.step * trainer.settings.tokens_per_step
+    return {**trainer.summary(), "tokens_seen": tokens}
 
 
 def one_size(sizes: dict[str, int | None]) -> tuple[str, int]:

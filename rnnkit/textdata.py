@@ -20,7 +20,7 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,6 +133,26 @@ def tokenize_text(text: str, lowercase: bool = True) -> list[str]:
     return _TOKEN.findall(text.lower() if lowercase else text)
 
 
+def write_lm_corpus(texts: Iterable[str], path: str | Path, lowercase: bool = True) -> Path:
+    """Write ``texts`` as a language-model corpus read the classifier's way: one text per line,
+    its :func:`tokenize_text` tokens joined by spaces (a word LM trained on this file can start
+    a :class:`~rnnkit.TextClassifier`, ULMFiT-style). Written aside, then renamed into place.
+
+    Example:
+        >>> import tempfile
+        >>> out = write_lm_corpus(["Great film!<br />Loved it."], tempfile.mkdtemp() + "/lm.txt")
+        >>> out.read_text()
+        'great film ! loved it .\\n'
+    """
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for text in texts:
+            fh.write(" ".join(tokenize_text(text, lowercase)) + "\n")
+    tmp.replace(path)
+    return path
+
+
 def split_validation(data: Labelled, fraction: float, seed: int) -> tuple[Labelled, Labelled]:
     """Split ``data`` into (train, validation) at random, stratified by label, fixed by ``seed``.
 
@@ -226,7 +246,7 @@ def _from_folder(folder: Path, encoding: str) -> tuple[list[str], list[Any], Loc
             f"folder {folder} has no .txt files in class subfolders (expected "
             f"{folder}/<class name>/*.txt, one text per file)"
         )
-    texts = [_read_text(p, encoding) for p in files]
+    texts = [read_text(p, encoding) for p in files]
     return texts, [p.parent.name for p in files], lambda i: str(files[i].relative_to(folder))
 
 
@@ -253,7 +273,7 @@ def _from_file(
     return texts, labels, lambda i: rows[i][0]
 
 
-def _read_text(path: Path, encoding: str) -> str:
+def read_text(path: Path, encoding: str) -> str:
     """The content of ``path`` (gunzipped when it ends in .gz), decoded, BOM and CRLF removed."""
     try:
         raw = path.read_bytes()
@@ -280,7 +300,7 @@ def _table_rows(path: Path, sep: str, encoding: str) -> tuple[list[Row], list[st
 
     try:
         frame = pd.read_csv(
-            io.StringIO(_read_text(path, encoding)), sep=sep, dtype=str, keep_default_na=False
+            io.StringIO(read_text(path, encoding)), sep=sep, dtype=str, keep_default_na=False
         )
     except pd.errors.EmptyDataError:
         raise RnnkitError(f"{path} is empty (no header, no rows)") from None
@@ -296,7 +316,7 @@ def _table_rows(path: Path, sep: str, encoding: str) -> tuple[list[Row], list[st
 def _json_rows(path: Path, encoding: str) -> tuple[list[Row], list[str]]:
     rows: list[Row] = []
     # Split on "\n" only: str.splitlines would also cut at U+2028 inside a JSON string.
-    for number, line in enumerate(_read_text(path, encoding).split("\n"), start=1):
+    for number, line in enumerate(read_text(path, encoding).split("\n"), start=1):
         if not line.strip():
             continue
         try:

@@ -194,8 +194,12 @@ class WordVocab:
 
     def encode(self, text: str, what: str = "text") -> np.ndarray:
         """Token ids of ``text`` (int64); words outside the vocabulary become ``<unk>``."""
+        return self.ids(self.tokenize(text))
+
+    def ids(self, tokens: Iterable[str]) -> np.ndarray:
+        """Ids of already tokenized words (int64); unknown ones become ``<unk>``."""
         get, unk = self._index.get, self.unk_id
-        return np.fromiter((get(t, unk) for t in self.tokenize(text)), dtype=np.int64)
+        return np.fromiter((get(t, unk) for t in tokens), dtype=np.int64)
 
     def decode(self, ids: Sequence[int] | np.ndarray) -> str:
         """The tokens of ``ids`` joined by spaces."""

@@ -405,3 +405,53 @@ def test_command_line_train_predict_evaluate(tmp_path: Path) -> None:
     )
     empty = run(cli, ["predict", str(out)])
     assert empty.exit_code == 2 and "give texts" in empty.output
+
+
+def test_numpy_int_labels_round_trip(tmp_path: Path) -> None:
+    texts, labels = reviews(80)
+    y = np.array([1 if label == "pos" else 0 for label in labels])
+    clf = TextClassifier(**SMALL).fit(texts, y, steps=30, quiet=True)
+    clf.save(tmp_path / "ints")
+    again = TextClassifier.load(tmp_path / "ints")
+    assert again.classes_ == [0, 1] and all(type(p) is int for p in again.predict(texts[:3]))
+    with pytest.raises(RnnkitError, match="all strings or all integers"):
+        TextClassifier(**SMALL).fit(texts[:4], [0, "pos", 1, "neg"], steps=1, quiet=True)
+
+
+def test_a_text_with_no_tokens_still_gets_probabilities(trained: TextClassifier) -> None:
+    proba = trained.predict_proba(["<br /><br />", "&nbsp;"])
+    assert np.isfinite(proba).all() and np.allclose(proba.sum(1), 1.0)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"batch_size": 0}, "batch_size must be positive"),
+        ({"lr_decay": 0.0}, "lr_decay must be positive"),
+        ({"unfreeze_steps": -1}, "unfreeze_steps must be positive"),
+        ({"max_tokens": 0}, "max_tokens must be positive"),
+        ({"val_fraction": 1.0}, "val_fraction"),
+        ({"lm": "a", "embeddings": "b"}, "not both"),
+        ({"freeze_embeddings": True}, "needs embeddings= or lm="),
+        ({"pooling": "median"}, "pooling 'median'"),
+        ({"hidden": 3}, "unknown TextClassifier setting"),
+    ],
+)
+def test_bad_settings_fail_at_construction(settings: dict[str, Any], message: str) -> None:
+    with pytest.raises(RnnkitError, match=message):
+        TextClassifier(**settings)
+
+
+def test_baseline_columns_follow_the_network_classes() -> None:
+    from rnnkit.baseline import TfidfLogReg
+
+    texts = ["goal match", "bread soup", "chip code"] * 20
+    labels = ["sport", "food", "tech"] * 20
+    clf = TextClassifier(**SMALL).fit(texts, labels, steps=5, quiet=True)
+    # A baseline that never saw class 1 (one example of it can land in validation only).
+    docs = ["goal match", "bread soup"] * 5
+    clf.baseline_ = TfidfLogReg(min_df=1).fit(docs, [2, 0] * 5)
+    out = clf._baseline_log_proba(["bread soup"])
+    assert out[0, 1].item() == pytest.approx(np.log(1e-12))
+    expected = clf.baseline_.decision_function(["bread soup"])[0]
+    assert out[0, [0, 2]].tolist() == pytest.approx(expected.tolist())

@@ -29,7 +29,14 @@ POOL_BATCHES = 50
 
 @dataclass
 class TextBatch:
-    """Padded token ids [B, T], their lengths [B] and labels [B] (class indices)."""
+    """Padded token ids [B, T], their lengths [B] and labels [B] (class indices).
+
+    Example:
+        >>> b = TextBatch(torch.zeros(2, 5, dtype=torch.long), torch.tensor([5, 3]),
+        ...               torch.tensor([0, 1]))
+        >>> len(b), b.to(torch.device("cpu")).ids.shape
+        (2, torch.Size([2, 5]))
+    """
 
     ids: Tensor
     lengths: Tensor
@@ -114,7 +121,13 @@ def predict_logits(net: ClassifierNet, seqs: list[np.ndarray], batch_size: int =
 
 @dataclass
 class FineTuning:
-    """Optimisation settings of a classifier run (the learning rate comes from the schedule)."""
+    """Optimisation settings of a classifier run (the learning rate comes from the schedule).
+
+    Example:
+        >>> ulmfit = FineTuning(lr_decay=2.6, unfreeze_steps=100)
+        >>> ulmfit.weight_decay, ulmfit.freeze_embeddings
+        (0.01, False)
+    """
 
     weight_decay: float = 0.01
     clip: float = 1.0

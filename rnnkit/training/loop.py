@@ -210,6 +210,19 @@ class Trainer:
         if save is not None:
             save(self.best_weights, *self.snapshot())
 
+    def summary(self) -> dict[str, Any]:
+        """Where the run stands, for a checkpoint's config: steps, training time, the best
+        validation loss and its step, whether Ctrl-C stopped it, and the validation curve."""
+        st = self.state
+        return {
+            "steps": st.step,
+            "elapsed_s": round(st.elapsed, 2),
+            "best_val_loss": None if math.isinf(st.best_val) else st.best_val,
+            "best_step": st.best_step,
+            "interrupted": self.interrupted,
+            "history": st.history,
+        }
+
     def snapshot(self) -> tuple[dict[str, Tensor], dict[str, Any]]:
         """Everything needed to resume exactly: the learner's state, its latest weights (copied,
         under ``last.``) and the loop position; the tensors and JSON of ``training/state.*``."""
