@@ -28,34 +28,31 @@ from typing import Any
 import numpy as np
 
 from rnnkit import TextClassifier, WordLM, WordVectors, datasets
-from rnnkit.textdata import read_labelled, tokenize_text
+from rnnkit.textdata import read_labelled, tokenize_text, write_lm_corpus
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from common import machine, write_report  # noqa: E402  (benchmarks/ is a folder of scripts, not a package)
 
 
-def unlabelled_tokens(train_texts: list[str], unsup: bool) -> list[list[str]]:
+def unlabelled_texts(train_texts: list[str], unsup: bool) -> list[str]:
     """The reviews pretraining may read: the training split, plus the unlabelled reviews."""
-    texts = list(train_texts)
-    if unsup:
-        texts += [row["text"] for row in datasets.load("imdb-unsup", "unsup")]
-    return [tokenize_text(t) for t in texts]
+    extra = [row["text"] for row in datasets.load("imdb-unsup", "unsup")] if unsup else []
+    return list(train_texts) + extra
 
 
-def pretrain_vectors(
-    tokens: list[list[str]], dim: int, epochs: int, folder: Path
-) -> dict[str, Any]:
-    """word2vec (skip-gram) on the reviews; saved for the classifier's embedding."""
+def pretrain_vectors(texts: list[str], dim: int, epochs: int, folder: Path) -> dict[str, Any]:
+    """word2vec (skip-gram) on the reviews, read as the classifier reads them; saved for the
+    classifier's embedding."""
+    tokens = [tokenize_text(t) for t in texts]
     wv = WordVectors.train(tokens, dim=dim, epochs=epochs, min_count=2, lowercase=False)
     wv.save(folder)
     return {"words": wv.card.get("corpus", {}).get("words"), "vocabulary": len(wv), "dim": dim}
 
 
-def pretrain_lm(tokens: list[list[str]], minutes: float, settings: dict, folder: Path) -> dict:
+def pretrain_lm(texts: list[str], minutes: float, settings: dict, folder: Path) -> dict:
     """A word LM on the reviews, one review per line (the classifier's tokens), for ULMFiT."""
-    corpus = folder.with_suffix(".txt")
-    corpus.write_text("".join(" ".join(t) + "\n" for t in tokens), encoding="utf-8")
+    corpus = write_lm_corpus(texts, folder.with_suffix(".txt"))
     lm = WordLM(**settings).fit(corpus, minutes=minutes, quiet=False)
     lm.save(folder)
     stats = lm.info()["stats"]
@@ -73,15 +70,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="rnnkit-imdb-") as tmp:
         if args.vectors or args.lm_minutes:
             t = time.perf_counter()
-            tokens = unlabelled_tokens(train.texts, args.unsup)
+            texts = unlabelled_texts(train.texts, args.unsup)
             if args.vectors:
                 stages["vectors"] = pretrain_vectors(
-                    tokens, settings.get("embed_size", 100), args.vectors_epochs, Path(tmp, "wv")
+                    texts, settings.get("embed_size", 100), args.vectors_epochs, Path(tmp, "wv")
                 )
                 settings["embeddings"] = str(Path(tmp, "wv"))
             if args.lm_minutes:
                 lm_settings = json.loads(args.lm_settings)
-                stages["lm"] = pretrain_lm(tokens, args.lm_minutes, lm_settings, Path(tmp, "lm"))
+                stages["lm"] = pretrain_lm(texts, args.lm_minutes, lm_settings, Path(tmp, "lm"))
                 settings["lm"] = str(Path(tmp, "lm"))
             stages["pretraining_s"] = round(time.perf_counter() - t, 1)
         t = time.perf_counter()

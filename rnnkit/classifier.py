@@ -75,9 +75,9 @@ class ClassifierSettings:
         rnnkit.errors.RnnkitError: batch_size must be positive, got 0
     """
 
-    dropout: float = 0.3
-    embed_dropout: float = 0.0
-    batch_size: int = 32
+    dropout: float = 0.4  # with the next two: the IMDB benchmark's best measured settings
+    embed_dropout: float = 0.1
+    batch_size: int = 64
     lr: float = 3e-3
     warmup_steps: int = 50
     min_lr_ratio: float = 0.05
@@ -710,7 +710,7 @@ def _stats(trainer: Trainer) -> dict[str, Any]:
 
 
 def _accuracy(logp: Tensor, truth: Tensor) -> float:
-    return (logp.argmax(dim=1) == truth).float().mean().item()
+    return int((logp.argmax(dim=1) == truth).sum()) / max(len(truth), 1)
 
 
 def _blend(net_logp: Tensor, base_logp: Tensor, weight: float) -> Tensor:

@@ -37,9 +37,9 @@ _OPTIONS = [
     click.Option(
         ["--pooling"], help="last, max, mean, attention, or several joined by + [max+mean]."
     ),
-    click.Option(["--dropout"], type=float, help="Dropout [0.3]."),
-    click.Option(["--embed-dropout"], type=float, help="Drop whole words [0]."),
-    click.Option(["--batch-size"], type=int, help="Texts per step [32]."),
+    click.Option(["--dropout"], type=float, help="Dropout [0.4]."),
+    click.Option(["--embed-dropout"], type=float, help="Drop whole words [0.1]."),
+    click.Option(["--batch-size"], type=int, help="Texts per step [64]."),
     click.Option(["--lr"], type=float, help="Peak AdamW learning rate [3e-3]."),
     click.Option(["--weight-decay"], type=float, help="AdamW weight decay [0.01]."),
     click.Option(["--warmup-steps"], type=int, help="Linear warmup steps [50]."),

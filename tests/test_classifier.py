@@ -17,6 +17,7 @@ from conftest import assert_same_weights, interrupt_at
 from rnnkit import RnnkitError, TextClassifier
 from rnnkit.models.classifier import ClassifierConfig, ClassifierNet, lm_weights, reverse_within
 from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
+from rnnkit.textdata import write_lm_corpus
 from rnnkit.training.classify_learner import (
     BucketBatches,
     ClassifierLearner,
@@ -323,14 +324,15 @@ def test_fine_tunes_a_language_model_ulmfit(tmp_path: Path) -> None:
     from rnnkit import WordLM
 
     texts, labels = reviews(120)
-    corpus = tmp_path / "reviews.txt"
-    corpus.write_text("".join(t.lower().replace("!", " !") + "\n" for t in texts))
+    corpus = write_lm_corpus(texts, tmp_path / "reviews.txt")  # the classifier's tokens
     lm = WordLM(hidden_size=16, embed_size=8, seq_len=8, batch_size=4, warmup_steps=2)
     lm.fit(corpus, steps=30, quiet=True)
     lm.save(tmp_path / "lm")
     clf = TextClassifier(
         lm=str(tmp_path / "lm"),
-        pooling="last",
+        pooling="max",
+        dropout=0.1,
+        embed_dropout=0.0,
         **{k: v for k, v in SMALL.items() if k not in ("hidden_size", "embed_size")},
     )
     clf.fit(texts, labels, steps=100, quiet=True)

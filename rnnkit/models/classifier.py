@@ -56,8 +56,8 @@ class ClassifierConfig:
     num_layers: int = 1
     bidirectional: bool = True
     pooling: str = "max+mean"
-    dropout: float = 0.3
-    embed_dropout: float = 0.0
+    dropout: float = 0.4
+    embed_dropout: float = 0.1
 
     def __post_init__(self) -> None:
         if self.cell not in CELLS:
