@@ -102,6 +102,15 @@ def load(path: str | Path, with_training: bool = False) -> Checkpoint:
     return ck
 
 
+def expect_kind(config: dict[str, Any], kind: str, name: str | None = None) -> None:
+    """Refuse a checkpoint whose config holds another kind of model than ``kind`` (called
+    ``name`` in the message, ``kind`` quoted by default)."""
+    if config.get("kind") != kind:
+        raise RnnkitError(
+            f"this checkpoint holds a {config.get('kind')!r} model, not a {name or repr(kind)}"
+        )
+
+
 def load_config(path: str | Path) -> dict[str, Any]:
     """The checked ``config.json`` of a checkpoint folder, without reading its tensors."""
     path = resolve(path)

@@ -16,6 +16,7 @@ import hashlib
 import math
 import time
 import warnings
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -38,9 +39,15 @@ from rnnkit.training.classify_learner import (
     FineTuning,
     predict_logits,
 )
-from rnnkit.training.loop import LoopSettings, LoopState, Trainer, unprefixed
+from rnnkit.training.loop import (
+    LoopSettings,
+    LoopState,
+    Trainer,
+    run_keeping_best,
+    unprefixed,
+)
 from rnnkit.training.schedule import Budget, budget_for
-from rnnkit.vocab import WordVocab
+from rnnkit.vocab import EOS, WordVocab
 
 KIND = "classifier"
 IN_MEMORY = "texts in memory"  # the source of data given as lists
@@ -207,14 +214,18 @@ class TextClassifier:
         self.baseline_, self.blend_weight_ = None, None  # a refit starts afresh
         train, val = split_validation(whole, self.settings.val_fraction, self.settings.seed)
         started = time.perf_counter()
-        self.vocab_, lm_state, lm_arch = self._vocabulary(train)
+        train_tokens = self._tokenized(train.texts)
+        self.vocab_, lm_state, lm_arch = self._vocabulary(train_tokens)
         cfg = self._config(lm_arch)
         columns = {"text_column": text_column, "label_column": label_column}
         self.info_ = {"data": _describe(whole, train, val, columns | {"encoding": encoding})}
         torch.manual_seed(self.settings.seed)
         self.net_ = ClassifierNet(cfg)
         self._init_weights(lm_state)
-        parts = self._prepare(train.texts, train.labels), self._prepare(val.texts, val.labels)
+        parts = (
+            self._prepare(train_tokens, train.labels),
+            self._prepare(self._tokenized(val.texts), val.labels),
+        )
         share = _unknown_share(parts[0].seqs, self._require_vocab().unk_id)
         self.info_["unknown_share"] = share
         if self.settings.lm is not None and share > 0.2:
@@ -261,7 +272,10 @@ class TextClassifier:
         if _fingerprint(whole) != described["sha256"]:
             raise RnnkitError(f"{whole.source} is not the data this run was trained on")
         train, val = split_validation(whole, s.val_fraction, s.seed)
-        parts = clf._prepare(train.texts, train.labels), clf._prepare(val.texts, val.labels)
+        parts = (
+            clf._prepare(clf._tokenized(train.texts), train.labels),
+            clf._prepare(clf._tokenized(val.texts), val.labels),
+        )
         trainer, batches = clf._make_trainer(*parts, path)
         trainer.learner.load_weights(unprefixed(ck.train_tensors))
         trainer.learner.load_train_state(ck.train_tensors, ck.train_state or {})
@@ -279,7 +293,7 @@ class TextClassifier:
         return clf
 
     def _vocabulary(
-        self, train: Labelled
+        self, train_tokens: list[list[str]]
     ) -> tuple[WordVocab, dict[str, Tensor] | None, dict[str, Any]]:
         """The words the network knows, with the language model's weights and architecture
         when it starts from one; else the training texts' own words."""
@@ -290,8 +304,9 @@ class TextClassifier:
             lm = WordLM.load(s.lm)
             assert lm.vocab_ is not None and lm.model_ is not None
             return lm.vocab_, lm.model_.state_dict(), asdict(lm.model_.config)
-        text = "\n".join(" ".join(self._tokens(t)) for t in train.texts)
-        return WordVocab.from_text(text, s.min_count, s.max_vocab), None, {}
+        counts = Counter(t for tokens in train_tokens for t in tokens)
+        counts[EOS] += len(train_tokens)  # each text ends with one, as encoded
+        return WordVocab.from_counts(counts, s.min_count, s.max_vocab), None, {}
 
     def _config(self, lm_arch: dict[str, Any]) -> ClassifierConfig:
         """The architecture: given values, else the language model's or vectors', else the
@@ -383,13 +398,8 @@ class TextClassifier:
                 self.info_["stats"] = _stats(trainer)
                 self._write(out_dir, best, tensors, meta)
 
-        trainer.run(budget, save=save, quiet=quiet)
+        self._snapshot = run_keeping_best(trainer, budget, self._require_net(), save, quiet)
         self.info_["stats"] = _stats(trainer)
-        self._snapshot = trainer.snapshot()
-        net = self._require_net()
-        if trainer.best_weights is not None:
-            net.load_state_dict(trainer.best_weights)
-        net.cpu()  # prediction runs on the CPU
 
     def _fit_baseline(self, train_p: _Prepared, val_p: _Prepared, quiet: bool) -> None:
         """Train the TF-IDF + logistic-regression baseline (``baseline`` / ``blend``) and choose
@@ -443,7 +453,7 @@ class TextClassifier:
         ``data`` (e.g. ``"imdb:test"``); with a baseline, the accuracy of each part too."""
         whole = _labelled(data, labels, text_column, label_column, encoding)
         truth = self._indices(whole.labels)
-        prepared = self._prepare(whole.texts)
+        prepared = self._prepare(self._tokenized(whole.texts))
         logp = self._combined(prepared)
         predicted = [self.classes_[int(i)] for i in logp.argmax(dim=1)]
         report = classification_report(list(whole.labels), predicted, self.classes_)
@@ -463,7 +473,7 @@ class TextClassifier:
         net = self._require_net()
         if "attention" not in net.config.poolings:
             raise RnnkitError("explanations need attention pooling (pooling='attention')")
-        tokens = [*self._tokens(_texts([text])[0]), "<eos>"]
+        tokens = [*self._tokens(_texts([text])[0]), EOS]
         ids = torch.from_numpy(self._encode(tokens[:-1])).unsqueeze(0)
         net.eval()
         with torch.inference_mode():
@@ -473,7 +483,7 @@ class TextClassifier:
         return sorted(pairs, key=lambda tw: -tw[1])[:top]
 
     def _log_proba(self, texts: list[str]) -> Tensor:
-        return self._combined(self._prepare(texts))
+        return self._combined(self._prepare(self._tokenized(texts)))
 
     def _combined(self, prepared: _Prepared) -> Tensor:
         """Log-probabilities [N, C] of the network, blended with the baseline's if chosen."""
@@ -506,9 +516,11 @@ class TextClassifier:
         vocab = self._require_vocab()
         return np.append(vocab.ids(tokens), vocab.eos_id)
 
-    def _prepare(self, texts: list[str], labels: Sequence[Any] = ()) -> _Prepared:
-        """Ids, class indices (if labels are given) and baseline documents of ``texts``."""
-        tokens = [self._tokens(t) for t in texts]
+    def _tokenized(self, texts: list[str]) -> list[list[str]]:
+        return [self._tokens(t) for t in texts]
+
+    def _prepare(self, tokens: list[list[str]], labels: Sequence[Any] = ()) -> _Prepared:
+        """Ids, class indices (if labels are given) and baseline documents of tokenized texts."""
         docs = [" ".join(t) for t in tokens]
         return _Prepared([self._encode(t) for t in tokens], self._indices(labels), docs)
 
@@ -560,10 +572,7 @@ class TextClassifier:
 
     @classmethod
     def _from_checkpoint(cls: type[Self], ck: checkpoint.Checkpoint) -> Self:
-        if ck.config.get("kind") != KIND:
-            raise RnnkitError(
-                f"this checkpoint holds a {ck.config.get('kind')!r} model, not a {KIND!r}"
-            )
+        checkpoint.expect_kind(ck.config, KIND)
         cfg = ClassifierConfig(**ck.config["model"])
         training = dict(ck.config.get("training", {}))
         known = {f.name for f in fields(ClassifierSettings)}

@@ -122,17 +122,22 @@ def _read_file(path: Path, encoding: str) -> str:
     nul = raw.find(b"\x00")
     if nul >= 0:
         raise RnnkitError(f"{path} looks binary (NUL byte at offset {nul}); give a text file")
+    return _check_nonempty(decode(raw, encoding, path), str(path))
+
+
+def decode(raw: bytes, encoding: str, path: Path) -> str:
+    """The bytes of the file ``path`` as normalised text; a wrong or unknown encoding is a
+    one-line error naming the byte and line where decoding failed."""
     try:
-        text = raw.decode(encoding)
+        return normalise(raw.decode(encoding))
     except UnicodeDecodeError as err:
         line = raw.count(b"\n", 0, err.start) + 1
         raise RnnkitError(
-            f"{path} is not valid {encoding} at byte {err.start} (line {line}); "
-            "pass --encoding (e.g. --encoding latin-1) if the file uses another encoding"
+            f"{path} is not valid {encoding} at byte {err.start} (line {line}); pass "
+            "encoding= (--encoding on the command line), e.g. latin-1, if it uses another one"
         ) from None
     except LookupError:
         raise RnnkitError(f"unknown encoding {encoding!r}") from None
-    return _check_nonempty(normalise(text), str(path))
 
 
 def _check_nonempty(text: str, what: str) -> str:

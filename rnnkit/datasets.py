@@ -37,7 +37,7 @@ import tempfile
 import urllib.error
 import urllib.request
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, overload
@@ -400,20 +400,12 @@ def _imdb_from_tarball(path: Path) -> dict[str, list[dict[str, Any]]]:
     unchanged); label 1 = pos, 0 = neg; rows ordered by label then id, as in the jsonl files.
     """
     rows: dict[str, list[dict[str, Any]]] = {"train": [], "test": []}
-    try:
-        with tarfile.open(path, "r:*") as tar:
-            for member in tar:
-                match = _IMDB_MEMBER.search(member.name)
-                fh = tar.extractfile(member) if match and member.isfile() else None
-                if match is None or fh is None:
-                    continue
-                split, polarity, review_id, rating = match.groups()
-                text = fh.read().decode("utf-8")
-                label = int(polarity == "pos")
-                row = {"text": text, "label": label, "rating": int(rating), "id": int(review_id)}
-                rows[split].append(row)
-    except (tarfile.TarError, OSError, EOFError, zlib.error, UnicodeDecodeError) as err:
-        raise RnnkitError(f"{path} is not a readable aclImdb tarball ({_one_line(err)})") from None
+    for match, text in _tar_texts(path, _IMDB_MEMBER):
+        split, polarity, review_id, rating = match.groups()
+        label = int(polarity == "pos")
+        rows[split].append(
+            {"text": text, "label": label, "rating": int(rating), "id": int(review_id)}
+        )
     return {
         split: sorted(r, key=lambda row: (row["label"], row["id"])) for split, r in rows.items()
     }
@@ -442,17 +434,25 @@ _IMDB_UNSUP_REVIEWS = 50_000
 def _imdb_unsup_from_tarball(path: Path) -> list[dict[str, Any]]:
     """The ``{"text", "id"}`` records of ``aclImdb/train/unsup/ID_0.txt``, ordered by id, as in
     rnnkit's imdb/unsup.jsonl.gz (text decoded as UTF-8, unchanged)."""
-    rows: list[dict[str, Any]] = []
+    rows = [
+        {"text": text, "id": int(match.group(1))}
+        for match, text in _tar_texts(path, _IMDB_UNSUP_MEMBER)
+    ]
+    return sorted(rows, key=lambda row: row["id"])
+
+
+def _tar_texts(path: Path, pattern: re.Pattern[str]) -> Iterator[tuple[re.Match[str], str]]:
+    """The files of the aclImdb tarball ``path`` whose names match ``pattern``, each with its
+    text decoded as UTF-8, unchanged; a damaged tarball is a one-line error."""
     try:
         with tarfile.open(path, "r:*") as tar:
             for member in tar:
-                match = _IMDB_UNSUP_MEMBER.search(member.name)
+                match = pattern.search(member.name)
                 fh = tar.extractfile(member) if match and member.isfile() else None
                 if match is not None and fh is not None:
-                    rows.append({"text": fh.read().decode("utf-8"), "id": int(match.group(1))})
+                    yield match, fh.read().decode("utf-8")
     except (tarfile.TarError, OSError, EOFError, zlib.error, UnicodeDecodeError) as err:
         raise RnnkitError(f"{path} is not a readable aclImdb tarball ({_one_line(err)})") from None
-    return sorted(rows, key=lambda row: row["id"])
 
 
 def _load_imdb_unsup(paths: list[Path]) -> dict[str, Any]:
@@ -491,6 +491,7 @@ _IMDB_NOTE = (
     "built by rnnkit from the Stanford tarball (one JSON record per review: text, label, rating, "
     "id); without these two files the tarball is used instead"
 )
+_ACLIMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 _IMDB_UNSUP_NOTE = (
     "built by rnnkit from the Stanford tarball (one JSON record per review: text, id); without "
     "this file the tarball is used instead. As in the original release, 975 rows repeat another "
@@ -597,7 +598,7 @@ REGISTRY: dict[str, Dataset] = {
         loader=_load_imdb,
         fallback=DataFile(
             "imdb/aclImdb_v1.tar.gz",
-            "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
+            _ACLIMDB_URL,
             None,
             gz_ok=False,
             note=(
@@ -628,7 +629,7 @@ REGISTRY: dict[str, Dataset] = {
         loader=_load_imdb_unsup,
         fallback=DataFile(
             "imdb/aclImdb_v1.tar.gz",  # the same tarball (and cache file) as imdb's
-            "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
+            _ACLIMDB_URL,
             None,
             gz_ok=False,
             note=(

@@ -23,7 +23,13 @@ from rnnkit.errors import RnnkitError
 from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
 from rnnkit.sampling import Counter, SamplingConfig, generate_texts, token_stream
 from rnnkit.training.lm_learner import OptimSettings, TorchLMLearner, stream_loss
-from rnnkit.training.loop import LoopSettings, LoopState, Trainer, unprefixed
+from rnnkit.training.loop import (
+    LoopSettings,
+    LoopState,
+    Trainer,
+    run_keeping_best,
+    unprefixed,
+)
 from rnnkit.training.numpy_learner import NumpyLMLearner
 from rnnkit.training.schedule import Budget, budget_for
 from rnnkit.training.streams import TokenStreams
@@ -281,15 +287,9 @@ class LanguageModel(Generic[V]):
                 self.info_["stats"] = _stats(trainer)
                 self._write(out_dir, best, tensors, meta)
 
-        trainer.run(budget, save=save, quiet=quiet)
+        # Generation and evaluation run on the CPU (see sampling.token_stream).
+        self._snapshot = run_keeping_best(trainer, budget, self._require_model(), save, quiet)
         self.info_["stats"] = _stats(trainer)
-        # Taken before the best weights go into the model the learner trains, so that save()
-        # pairs the latest weights with the latest optimizer state.
-        self._snapshot = trainer.snapshot()
-        model = self._require_model()
-        if trainer.best_weights is not None:
-            model.load_state_dict(trainer.best_weights)
-        model.cpu()  # generation and evaluation run on the CPU (see sampling.token_stream)
         return self
 
     def _training_sample(self) -> str:
@@ -386,10 +386,7 @@ class LanguageModel(Generic[V]):
 
     @classmethod
     def _from_checkpoint(cls: type[Self], ck: checkpoint.Checkpoint) -> Self:
-        if ck.config.get("kind") != cls.kind:
-            raise RnnkitError(
-                f"this checkpoint holds a {ck.config.get('kind')!r} model, not a {cls.kind!r}"
-            )
+        checkpoint.expect_kind(ck.config, cls.kind)
         cfg = ModelConfig(**ck.config["model"])
         training = ck.config.get("training", {})
         known = {f.name for f in fields(cls.settings_type)}

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from rnnkit import datasets
-from rnnkit.corpus import normalise
+from rnnkit.corpus import decode
 from rnnkit.errors import RnnkitError
 
 #: Column (or JSON key) names taken as the text, in this order of preference (case-insensitive).
@@ -279,17 +279,9 @@ def read_text(path: Path, encoding: str) -> str:
         raw = path.read_bytes()
         if path.name.lower().endswith(".gz"):
             raw = gzip.decompress(raw)
-        return normalise(raw.decode(encoding))
-    except UnicodeDecodeError as err:
-        line = raw.count(b"\n", 0, err.start) + 1
-        raise RnnkitError(
-            f"{path} is not valid {encoding} at byte {err.start} (line {line}); pass "
-            "encoding= (--encoding on the command line), e.g. latin-1, if it uses another one"
-        ) from None
-    except LookupError:
-        raise RnnkitError(f"unknown encoding {encoding!r}") from None
     except (OSError, EOFError, zlib.error) as err:
         raise RnnkitError(f"cannot read {path} ({type(err).__name__}: {err})") from None
+    return decode(raw, encoding, path)
 
 
 Row = tuple[str, dict[str, Any]]  # (where the row is, its values by column)

@@ -161,9 +161,21 @@ class WordVocab:
     ) -> WordVocab:
         """The words of ``text`` seen at least ``min_count`` times, at most ``max_size`` of them
         (the most frequent; ``<unk>`` and ``<eos>`` always kept)."""
+        counts = Counter(tokenize(text, lowercase, words_only))
+        return cls.from_counts(counts, min_count, max_size, lowercase, words_only)
+
+    @classmethod
+    def from_counts(
+        cls,
+        counts: Counter[str],
+        min_count: int = 1,
+        max_size: int | None = None,
+        lowercase: bool = False,
+        words_only: bool = False,
+    ) -> WordVocab:
+        """:meth:`from_text` for word counts already made (from text tokenized elsewhere)."""
         if min_count < 1 or (max_size is not None and max_size < 2):
             raise RnnkitError("min_count must be >= 1 and max_size >= 2")
-        counts = Counter(tokenize(text, lowercase, words_only))
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         kept = [t for t, n in ranked if n >= min_count or t in (UNK, EOS)]
         if max_size is not None and len(kept) > max_size:

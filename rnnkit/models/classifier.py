@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnkit.errors import RnnkitError
-from rnnkit.models.recurrent_lm import CELLS, LockedDropout, embed_words
+from rnnkit.models.recurrent_lm import CELLS, LockedDropout, check_stack, embed_words
 
 POOLINGS = ("last", "max", "mean", "attention")
 
@@ -60,11 +60,7 @@ class ClassifierConfig:
     embed_dropout: float = 0.1
 
     def __post_init__(self) -> None:
-        if self.cell not in CELLS:
-            raise RnnkitError(f"unknown cell {self.cell!r}; choose one of {', '.join(CELLS)}")
-        for name in ("vocab_size", "embed_size", "hidden_size", "num_layers"):
-            if getattr(self, name) < 1:
-                raise RnnkitError(f"{name} must be at least 1, got {getattr(self, name)}")
+        check_stack(self, ("dropout", "embed_dropout"))
         if self.num_classes < 2:
             raise RnnkitError(f"a classifier needs at least 2 classes, got {self.num_classes}")
         unknown = [p for p in self.poolings if p not in POOLINGS]
@@ -72,9 +68,6 @@ class ClassifierConfig:
             raise RnnkitError(
                 f"pooling {self.pooling!r}: use one or more of {', '.join(POOLINGS)} joined by +"
             )
-        for name in ("dropout", "embed_dropout"):
-            if not 0.0 <= getattr(self, name) < 1.0:
-                raise RnnkitError(f"{name} must be in [0, 1), got {getattr(self, name)}")
 
     @property
     def poolings(self) -> list[str]:

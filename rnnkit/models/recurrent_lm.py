@@ -54,15 +54,7 @@ class ModelConfig:
     adaptive_cutoffs: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if self.cell not in CELLS:
-            raise RnnkitError(f"unknown cell {self.cell!r}; choose one of {', '.join(CELLS)}")
-        for name in ("vocab_size", "embed_size", "hidden_size", "num_layers"):
-            if getattr(self, name) < 1:
-                raise RnnkitError(f"{name} must be at least 1, got {getattr(self, name)}")
-        for name in ("dropout", "input_dropout", "embed_dropout", "weight_drop"):
-            rate = getattr(self, name)
-            if rate is not None and not 0.0 <= rate < 1.0:
-                raise RnnkitError(f"{name} must be in [0, 1), got {rate}")
+        check_stack(self, ("dropout", "input_dropout", "embed_dropout", "weight_drop"))
         cuts = self.adaptive_cutoffs
         if cuts and (cuts != sorted(set(cuts)) or cuts[0] < 1 or cuts[-1] >= self.vocab_size):
             raise RnnkitError(
@@ -73,6 +65,20 @@ class ModelConfig:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def check_stack(config: Any, rates: tuple[str, ...]) -> None:
+    """Check the fields every recurrent stack's config has (cell, vocabulary, embedding and
+    hidden sizes, layers) and the dropout ``rates`` it names (None: not set)."""
+    if config.cell not in CELLS:
+        raise RnnkitError(f"unknown cell {config.cell!r}; choose one of {', '.join(CELLS)}")
+    for name in ("vocab_size", "embed_size", "hidden_size", "num_layers"):
+        if getattr(config, name) < 1:
+            raise RnnkitError(f"{name} must be at least 1, got {getattr(config, name)}")
+    for name in rates:
+        rate = getattr(config, name)
+        if rate is not None and not 0.0 <= rate < 1.0:
+            raise RnnkitError(f"{name} must be in [0, 1), got {rate}")
 
 
 class LockedDropout(nn.Module):

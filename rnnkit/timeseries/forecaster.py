@@ -168,10 +168,7 @@ class Forecaster:
     def load(cls, path: str | Path) -> Forecaster:
         """Load a folder written by :meth:`save` (or ``rnnkit forecast --save``)."""
         ck = checkpoint.load(path)
-        if ck.config.get("kind") != KIND:
-            raise RnnkitError(
-                f"this checkpoint holds a {ck.config.get('kind')!r} model, not a forecaster"
-            )
+        checkpoint.expect_kind(ck.config, KIND, "forecaster")
         cfg = ck.config
         ts = _series(cfg["series"], ck.weights)
         f = cls(cfg["model"], horizon=cfg["horizon"], season=ts.season, **cfg["options"])

@@ -21,6 +21,7 @@ from types import FrameType
 from typing import Any, Protocol
 
 from torch import Tensor
+from torch.nn import Module
 from tqdm.auto import tqdm
 
 from rnnkit.errors import RnnkitError
@@ -249,6 +250,21 @@ class Trainer:
             f"training stopped: the loss became {loss} at step {step + 1}; {where}. "
             "Try a lower --lr or a smaller --clip"
         )
+
+
+def run_keeping_best(
+    trainer: Trainer, budget: Budget, model: Module, save: SaveFn | None, quiet: bool
+) -> tuple[dict[str, Tensor], dict[str, Any]]:
+    """Run ``trainer``, then put its best weights into ``model`` and move it to the CPU (where
+    estimators predict and sample). Returns the snapshot of the latest training state, taken
+    before the best weights go in, so that a later save pairs the latest weights with the
+    latest optimizer state."""
+    trainer.run(budget, save=save, quiet=quiet)
+    snapshot = trainer.snapshot()
+    if trainer.best_weights is not None:
+        model.load_state_dict(trainer.best_weights)
+    model.cpu()
+    return snapshot
 
 
 def unprefixed(tensors: dict[str, Tensor]) -> dict[str, Tensor]:
