@@ -104,14 +104,16 @@ def main() -> None:
     ap.add_argument("--budgets", type=float, nargs="*", default=[600.0, 1800.0])
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--no-example", action="store_true", help="skip the pytorch/examples runs")
+    ap.add_argument("--no-rnnkit", action="store_true", help="skip rnnkit's runs")
     ap.add_argument("--settings", type=json.loads, default={}, help="WordLM settings, as JSON")
     ap.add_argument("--json-out", type=Path, default=HERE / "results" / "wordlm.json")
     args = ap.parse_args()
     rows = []
     for name in args.datasets:
         for budget in args.budgets:
-            rows.append(run_rnnkit(name, budget, {"device": args.device, **args.settings}))
-            print_table(rows[-1:])
+            if not args.no_rnnkit:
+                rows.append(run_rnnkit(name, budget, {"device": args.device, **args.settings}))
+                print_table(rows[-1:])
             if not args.no_example:
                 rows.append(run_example(name, budget, args.device, tie=False))
                 print_table(rows[-1:])

@@ -35,6 +35,7 @@ from rnnkit.errors import RnnkitError
 
 FORMAT = "rnnkit-checkpoint"
 FORMAT_VERSION = 1
+CPU = torch.device("cpu")
 CONFIG, VOCAB, WEIGHTS = "config.json", "vocab.json", "model.safetensors"
 TRAIN_JSON, TRAIN_TENSORS = "training/state.json", "training/state.safetensors"
 
@@ -221,6 +222,18 @@ def _tuples(group: dict[str, Any]) -> dict[str, Any]:
     return {k: tuple(v) for k, v in group.items() if k == "betas"}
 
 
-def rng_tensors() -> dict[str, Tensor]:
-    """The global torch CPU RNG state (it drives dropout), as a tensor to save."""
-    return {"rng.torch": torch.get_rng_state()}
+def rng_tensors(device: torch.device = CPU) -> dict[str, Tensor]:
+    """The torch RNG states that drive dropout, as tensors to save: the CPU one, and the
+    device's own when training runs on a GPU (CUDA kernels draw from it)."""
+    tensors = {"rng.torch": torch.get_rng_state()}
+    if device.type == "cuda":
+        tensors["rng.cuda"] = torch.cuda.get_rng_state(device)
+    return tensors
+
+
+def restore_rng(tensors: dict[str, Tensor], device: torch.device = CPU) -> None:
+    """Set the RNG states saved by :func:`rng_tensors`. A run saved on a GPU and resumed on
+    the CPU (or the reverse) continues with the CPU state only, so it is not bit-exact."""
+    torch.set_rng_state(tensors["rng.torch"])
+    if device.type == "cuda" and "rng.cuda" in tensors:
+        torch.cuda.set_rng_state(tensors["rng.cuda"], device)

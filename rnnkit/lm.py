@@ -9,12 +9,15 @@ generates, and its measured defaults.
 from __future__ import annotations
 
 import math
+import sys
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
+import numpy as np
 import torch
 
 from rnnkit import __version__, checkpoint
@@ -41,6 +44,8 @@ LEARNERS: dict[str, type[TorchLMLearner] | type[NumpyLMLearner]] = {
     "numpy": NumpyLMLearner,
 }
 
+#: Timed training steps of the speed probe that plans a timed run's epochs.
+PROBE_STEPS = 3
 V = TypeVar("V", CharVocab, WordVocab)
 Self = TypeVar("Self", bound="LanguageModel[Any]")
 #: Architecture options shared by every kind (the rest of ModelConfig is per kind).
@@ -85,6 +90,10 @@ class LanguageModel(Generic[V]):
     vocab_type: ClassVar[type[CharVocab] | type[WordVocab]]
     #: Measured defaults by training time budget in seconds: (limit, values) rows.
     auto: ClassVar[tuple[tuple[float, dict[str, Any]], ...]]
+    #: Defaults by the passes over the training text the budget buys: (limit, values) rows,
+    #: for the regularisation, which must follow epochs, not time: a budget that is short on
+    #: a large corpus underfits, the same budget on a small one overfits. Empty: ``auto`` only.
+    by_epochs: ClassVar[tuple[tuple[float, dict[str, Any]], ...]] = ()
     #: ModelConfig fields this kind exposes beyond ARCH, with their defaults.
     extra_arch: ClassVar[dict[str, Any]] = {}
     settings_type: ClassVar[type[TrainSettings]] = TrainSettings
@@ -175,13 +184,23 @@ class LanguageModel(Generic[V]):
         :meth:`resume`.
         """
         data = self._splits(corpus, encoding)
+        self.info_ = {}
         self.vocab_ = self._build_vocab(data)
+        ids = self._encode(data)
         timed = minutes is not None or (steps is None and epochs is None)
-        arch, self.settings_ = self._resolved(60.0 * (minutes or 5.0) if timed else None)
+        seconds = 60.0 * (minutes or 5.0) if timed else None
+        arch, self.settings_ = self._resolved(seconds)
+        if self.by_epochs:
+            passes = self._planned_epochs(arch, ids, seconds, steps, epochs)
+            arch, self.settings_ = self._resolved(seconds, passes)
+            self.info_["planned_epochs"] = round(passes, 2)
+            if not quiet:
+                drops = ", ".join(f"{k} {arch[k]}" for k in self.by_epochs[0][1])
+                print(f"planned {passes:.1f} epochs for this budget: {drops}", file=sys.stderr)
         torch.manual_seed(self.settings.seed)
         self.model_ = RecurrentLM(self._model_config(len(self.vocab_), arch))
         self._init_weights(self.model_, self.vocab_)
-        trainer, streams = self._make_trainer(data, out_dir)
+        trainer, streams = self._make_trainer(ids, out_dir)
         budget = budget_for(minutes, steps, epochs, streams.steps_per_epoch)
         return self._run(trainer, data, budget, out_dir, quiet)
 
@@ -207,7 +226,7 @@ class LanguageModel(Generic[V]):
         data = lm._splits(corpus or ck.config["corpus"]["source"], encoding)
         if data.sha256 != ck.config["corpus"]["sha256"]:
             raise RnnkitError(f"{data.source} is not the text this run was trained on")
-        trainer, streams = lm._make_trainer(data, path)
+        trainer, streams = lm._make_trainer(lm._encode(data), path)
         trainer.learner.load_weights(unprefixed(ck.train_tensors))
         trainer.learner.load_train_state(ck.train_tensors, ck.train_state or {})
         trainer.resume(LoopState.from_json(dict((ck.train_state or {})["loop"])))
@@ -230,19 +249,23 @@ class LanguageModel(Generic[V]):
         text = Corpus(train + val, source)
         return Splits(train, val, source, text.sha256, len(text.text))
 
-    def _resolved(self, seconds: float | None) -> tuple[dict[str, Any], TrainSettings]:
-        """Architecture and settings with every "auto" (None) value filled in for the budget."""
+    def _resolved(
+        self, seconds: float | None, passes: float | None = None
+    ) -> tuple[dict[str, Any], TrainSettings]:
+        """Architecture and settings with every "auto" (None) value filled in for a budget of
+        ``seconds`` (None: not timed) that makes ``passes`` over the training text."""
         auto = next(values for limit, values in self.auto if seconds is None or seconds <= limit)
+        if self.by_epochs:
+            rows = self.by_epochs
+            auto = {**auto, **next(v for limit, v in rows if passes is None or passes <= limit)}
         arch = {k: auto.get(k) if v is None else v for k, v in self.arch.items()}
         tuned = {k: auto[k] for k in ("lr", "weight_decay") if getattr(self.settings, k) is None}
         return arch, replace(self.settings, **tuned)
 
-    def _make_trainer(
-        self, data: Splits, out_dir: str | Path | None
-    ) -> tuple[Trainer, TokenStreams]:
-        model, vocab, s = self._require_model(), self._require_vocab(), self.settings_
-        self._freeze(model)
-        assert s.lr is not None
+    def _encode(self, data: Splits) -> tuple[np.ndarray, np.ndarray]:
+        """The training and validation token ids (validation cut to ``val_max_chars``)."""
+        vocab, s = self.vocab_, self.settings
+        assert vocab is not None  # built before the model
         train_ids = vocab.encode(data.train, what="the training text")
         val_ids = vocab.encode(data.validation, what="the validation text")
         val_ids = val_ids[: s.val_max_chars]  # periodic validation must not eat the budget
@@ -251,11 +274,55 @@ class LanguageModel(Generic[V]):
                 f"the corpus is too short: {len(train_ids)} training {self.unit} for windows of "
                 f"{s.seq_len} (lower seq_len, or give more text)"
             )
-        streams = TokenStreams(train_ids, s.batch_size, s.seq_len, s.seed)
+        return train_ids, val_ids
+
+    def _learner(
+        self, model: RecurrentLM, val_ids: np.ndarray, s: TrainSettings
+    ) -> TorchLMLearner | NumpyLMLearner:
         model.to(device_for(s.device, s.backend))
         assert s.weight_decay is not None
         opt = OptimSettings(s.weight_decay, clip=s.clip)
-        learner = LEARNERS[s.backend](model, val_ids, opt, s.seq_len, self._training_sample)
+        return LEARNERS[s.backend](model, val_ids, opt, s.seq_len, self._training_sample)
+
+    def _planned_epochs(
+        self,
+        arch: dict[str, Any],
+        ids: tuple[np.ndarray, np.ndarray],
+        seconds: float | None,
+        steps: int | None,
+        epochs: float | None,
+    ) -> float:
+        """How many passes over the training text the budget buys.
+
+        Exact for step and epoch budgets. A time budget is turned into steps at the speed of
+        this model on this device, measured on a throwaway copy: one warm-up step, then
+        ``PROBE_STEPS`` timed ones (validation time is not part of a budget).
+        """
+        s = self.settings_
+        streams = TokenStreams(ids[0], s.batch_size, s.seq_len, s.seed)
+        if epochs is not None:
+            return epochs
+        if steps is not None:
+            return steps / streams.steps_per_epoch
+        assert seconds is not None and s.lr is not None
+        assert self.vocab_ is not None
+        model = RecurrentLM(self._model_config(len(self.vocab_), arch))
+        learner = self._learner(model, ids[1], s)
+        learner.train_step(streams.batch(0), s.lr)
+        start = time.perf_counter()
+        for step in range(1, PROBE_STEPS + 1):
+            learner.train_step(streams.batch(step), s.lr)
+        per_step = (time.perf_counter() - start) / PROBE_STEPS
+        return seconds / per_step / streams.steps_per_epoch
+
+    def _make_trainer(
+        self, ids: tuple[np.ndarray, np.ndarray], out_dir: str | Path | None
+    ) -> tuple[Trainer, TokenStreams]:
+        model, s = self._require_model(), self.settings_
+        self._freeze(model)
+        assert s.lr is not None
+        streams = TokenStreams(ids[0], s.batch_size, s.seq_len, s.seed)
+        learner = self._learner(model, ids[1], s)
         loop = LoopSettings(
             lr=s.lr,
             warmup_steps=s.warmup_steps,
@@ -276,10 +343,10 @@ class LanguageModel(Generic[V]):
         out_dir: str | Path | None,
         quiet: bool,
     ) -> Self:
-        self.info_ = {
-            "corpus": {"source": data.source, "chars": data.chars, "sha256": data.sha256},
-            "budget": {"steps": budget.steps, "seconds": budget.seconds},
-        }
+        self.info_.update(
+            corpus={"source": data.source, "chars": data.chars, "sha256": data.sha256},
+            budget={"steps": budget.steps, "seconds": budget.seconds},
+        )
         save = None
         if out_dir is not None:
 
@@ -371,7 +438,11 @@ class LanguageModel(Generic[V]):
             "backend": self.settings_.backend,
             "rnnkit_version": __version__,
             "model": model.config.to_json(),
-            "training": {**asdict(self.settings_), "budget": self.info_.get("budget")},
+            "training": {
+                **asdict(self.settings_),
+                "budget": self.info_.get("budget"),
+                "planned_epochs": self.info_.get("planned_epochs"),
+            },
             "corpus": self.info_.get("corpus"),
             "stats": self.info_.get("stats", {}),
         }
@@ -405,6 +476,8 @@ class LanguageModel(Generic[V]):
             "budget": training.get("budget"),
             "stats": ck.config.get("stats", {}),
         }
+        if training.get("planned_epochs") is not None:
+            lm.info_["planned_epochs"] = training["planned_epochs"]
         return lm
 
     def info(self) -> dict[str, Any]:

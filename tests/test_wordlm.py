@@ -133,12 +133,17 @@ def test_save_load_gives_identical_outputs(tmp_path: Path) -> None:
         )
 
 
+GPU = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=GPU)])
 @pytest.mark.parametrize("adaptive", [False, True])
 def test_ctrl_c_then_resume_equals_uninterrupted_with_regularisers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, adaptive: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, adaptive: bool, device: str
 ) -> None:
-    # Every AWD regulariser draws from the RNG: the restored RNG state must replay them all.
-    settings = {**AWD, "adaptive": adaptive, "evals": 3}
+    # Every AWD regulariser draws from the RNG (on a GPU, the GPU's own): the restored RNG
+    # states must replay them all.
+    settings = {**AWD, "adaptive": adaptive, "evals": 3, "device": device}
     _fit(steps=16, out=tmp_path / "whole", **settings)
     with monkeypatch.context() as m:
         interrupt_at(m, TorchLMLearner, at_step=8)
@@ -217,3 +222,29 @@ def test_word_vectors_initialise_the_embedding(tmp_path: Path) -> None:
     assert tuned.model_ is not None and tuned.vocab_ is not None
     row = tuned.model_.embed.weight.detach().numpy()[tuned.vocab_.tokens.index("cat")]
     assert not np.array_equal(row, wv.vector("cat"))
+
+
+def test_regularisation_follows_the_epochs_a_budget_buys() -> None:
+    def drop(seconds: float, passes: float, **kw: object) -> tuple[float, float, float]:
+        arch, settings = WordLM(**kw)._resolved(seconds, passes)
+        assert settings.lr is not None
+        return arch["dropout"], arch["weight_drop"], settings.lr
+
+    assert drop(600.0, 1.7) == (0.0, 0.0, 5e-3)  # a large corpus: no dropout
+    assert drop(600.0, 5.0) == (0.1, 0.0, 5e-3)  # the same time on a small one: light
+    assert drop(1800.0, 15.0) == (0.25, 0.2, 5e-3)  # many epochs: the AWD regularisers
+    assert drop(7200.0, 2.0) == (0.0, 0.0, 3e-3)  # rates follow time, dropout epochs
+    assert drop(600.0, 15.0, dropout=0.05)[0] == 0.05  # what the user sets is kept
+
+
+def test_fit_plans_its_epochs_and_records_them(tmp_path: Path) -> None:
+    many = WordLM(**SMALL).fit(TEXT, epochs=10, quiet=True)
+    assert many.info()["planned_epochs"] == 10 and many.info()["dropout"] == 0.25
+    few = _fit(steps=2)  # ~31 steps make an epoch of TEXT
+    assert 0 < few.info()["planned_epochs"] < 0.1 and few.info()["dropout"] == 0.0
+    # A time budget is planned at the speed measured on a throwaway copy of the model.
+    timed = WordLM(**SMALL).fit(TEXT, minutes=0.02, out_dir=tmp_path, quiet=True)
+    planned = timed.info()["planned_epochs"]
+    arch, _ = WordLM(**SMALL)._resolved(1.2, planned)
+    assert planned > 0 and timed.info()["dropout"] == arch["dropout"]
+    assert WordLM.load(tmp_path).info()["planned_epochs"] == planned

@@ -32,7 +32,12 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnnkit.checkpoint import optimizer_from_tensors, optimizer_to_tensors, rng_tensors
+from rnnkit.checkpoint import (
+    optimizer_from_tensors,
+    optimizer_to_tensors,
+    restore_rng,
+    rng_tensors,
+)
 from rnnkit.errors import RnnkitError
 from rnnkit.timeseries.data import TimeSeries
 from rnnkit.timeseries.models import Prediction
@@ -187,7 +192,7 @@ class WindowLearner:
 
     def load_train_state(self, tensors: dict[str, Tensor], meta: dict[str, Any]) -> None:
         self.optimizer.load_state_dict(optimizer_from_tensors(tensors, meta["optimizer"]))
-        torch.set_rng_state(tensors["rng.torch"])
+        restore_rng(tensors)
 
 
 @dataclass

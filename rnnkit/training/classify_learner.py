@@ -19,7 +19,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from rnnkit.checkpoint import optimizer_from_tensors, optimizer_to_tensors, rng_tensors
+from rnnkit.checkpoint import (
+    optimizer_from_tensors,
+    optimizer_to_tensors,
+    restore_rng,
+    rng_tensors,
+)
 from rnnkit.models.classifier import ClassifierNet
 
 #: Batches are formed inside pools of this many batches' worth of texts sorted by length, so a
@@ -221,9 +226,12 @@ class ClassifierLearner:
 
     def train_state(self) -> tuple[dict[str, Tensor], dict[str, Any]]:
         tensors, meta = optimizer_to_tensors(self.optimizer.state_dict())
-        return {**tensors, **rng_tensors()}, {"optimizer": meta, "learner_steps": self.steps}
+        return {**tensors, **rng_tensors(self.net.embed.weight.device)}, {
+            "optimizer": meta,
+            "learner_steps": self.steps,
+        }
 
     def load_train_state(self, tensors: dict[str, Tensor], meta: dict[str, Any]) -> None:
         self.optimizer.load_state_dict(optimizer_from_tensors(tensors, meta["optimizer"]))
-        torch.set_rng_state(tensors["rng.torch"])
+        restore_rng(tensors, self.net.embed.weight.device)
         self.steps = int(meta["learner_steps"])

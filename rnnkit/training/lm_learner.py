@@ -15,7 +15,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from rnnkit.checkpoint import optimizer_from_tensors, optimizer_to_tensors, rng_tensors
+from rnnkit.checkpoint import (
+    optimizer_from_tensors,
+    optimizer_to_tensors,
+    restore_rng,
+    rng_tensors,
+)
 from rnnkit.models.recurrent_lm import (
     RecurrentLM,
     State,
@@ -98,14 +103,14 @@ class TorchLMLearner:
 
     def train_state(self) -> tuple[dict[str, Tensor], dict[str, Any]]:
         tensors, meta = optimizer_to_tensors(self.optimizer.state_dict())
-        tensors.update(rng_tensors())
+        tensors.update(rng_tensors(self.model.embed.weight.device))
         if self.state is not None:
             tensors.update({f"hidden.{k}": v for k, v in state_tensors(self.state).items()})
         return tensors, {"optimizer": meta}
 
     def load_train_state(self, tensors: dict[str, Tensor], meta: dict[str, Any]) -> None:
         self.optimizer.load_state_dict(optimizer_from_tensors(tensors, meta["optimizer"]))
-        torch.set_rng_state(tensors["rng.torch"])
+        restore_rng(tensors, self.model.embed.weight.device)
         device = self.model.embed.weight.device
         hidden = {
             k.removeprefix("hidden."): v.to(device)
