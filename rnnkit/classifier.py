@@ -41,10 +41,8 @@ from rnnkit.training.classify_learner import (
 )
 from rnnkit.training.loop import (
     LoopSettings,
-    LoopState,
     Trainer,
     run_keeping_best,
-    unprefixed,
 )
 from rnnkit.training.schedule import Budget, budget_for
 from rnnkit.vocab import EOS, WordVocab
@@ -277,14 +275,9 @@ class TextClassifier:
             clf._prepare(clf._tokenized(val.texts), val.labels),
         )
         trainer, batches = clf._make_trainer(*parts, path)
-        trainer.learner.load_weights(unprefixed(ck.train_tensors))
-        trainer.learner.load_train_state(ck.train_tensors, ck.train_state or {})
-        trainer.resume(LoopState.from_json(dict((ck.train_state or {})["loop"])))
-        trainer.best_weights = _net_weights(ck.weights)
-        if minutes is None and steps is None and epochs is None:
-            budget = Budget(**ck.config["training"]["budget"])
-        else:
-            budget = budget_for(minutes, steps, epochs, batches.steps_per_epoch)
+        trainer.restore(ck.train_tensors, ck.train_state or {}, _net_weights(ck.weights))
+        saved = ck.config["training"]["budget"]
+        budget = budget_for(minutes, steps, epochs, batches.steps_per_epoch, saved)
         clf.info_["budget"] = asdict(budget)
         clf._run(trainer, budget, path, quiet)
         if not trainer.interrupted:

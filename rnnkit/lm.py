@@ -28,10 +28,8 @@ from rnnkit.sampling import Counter, SamplingConfig, generate_texts, token_strea
 from rnnkit.training.lm_learner import OptimSettings, TorchLMLearner, stream_loss
 from rnnkit.training.loop import (
     LoopSettings,
-    LoopState,
     Trainer,
     run_keeping_best,
-    unprefixed,
 )
 from rnnkit.training.numpy_learner import NumpyLMLearner
 from rnnkit.training.schedule import Budget, budget_for
@@ -227,14 +225,9 @@ class LanguageModel(Generic[V]):
         if data.sha256 != ck.config["corpus"]["sha256"]:
             raise RnnkitError(f"{data.source} is not the text this run was trained on")
         trainer, streams = lm._make_trainer(lm._encode(data), path)
-        trainer.learner.load_weights(unprefixed(ck.train_tensors))
-        trainer.learner.load_train_state(ck.train_tensors, ck.train_state or {})
-        trainer.resume(LoopState.from_json(dict((ck.train_state or {})["loop"])))
-        trainer.best_weights = ck.weights
-        if minutes is None and steps is None and epochs is None:
-            budget = Budget(**ck.config["training"]["budget"])
-        else:
-            budget = budget_for(minutes, steps, epochs, streams.steps_per_epoch)
+        trainer.restore(ck.train_tensors, ck.train_state or {}, ck.weights)
+        saved = ck.config["training"]["budget"]
+        budget = budget_for(minutes, steps, epochs, streams.steps_per_epoch, saved)
         return lm._run(trainer, data, budget, path, quiet)
 
     def _splits(self, corpus: str | Path, encoding: str) -> Splits:
@@ -292,7 +285,7 @@ class LanguageModel(Generic[V]):
         steps: int | None,
         epochs: float | None,
     ) -> float:
-        """How many passes over the training text the budget buys.
+        """How many passes over the training text the budget buys (the first limit reached).
 
         Exact for step and epoch budgets. A time budget is turned into steps at the speed of
         this model on this device, measured on a throwaway copy: one warm-up step, then
@@ -300,20 +293,27 @@ class LanguageModel(Generic[V]):
         """
         s = self.settings_
         streams = TokenStreams(ids[0], s.batch_size, s.seq_len, s.seed)
-        if epochs is not None:
-            return epochs
+        plans = [] if epochs is None else [epochs]
         if steps is not None:
-            return steps / streams.steps_per_epoch
-        assert seconds is not None and s.lr is not None
-        assert self.vocab_ is not None
+            plans.append(steps / streams.steps_per_epoch)
+        if seconds is not None:
+            plans.append(
+                seconds / self._seconds_per_step(arch, ids, streams) / streams.steps_per_epoch
+            )
+        return min(plans)
+
+    def _seconds_per_step(
+        self, arch: dict[str, Any], ids: tuple[np.ndarray, np.ndarray], streams: TokenStreams
+    ) -> float:
+        s = self.settings_
+        assert self.vocab_ is not None and s.lr is not None
         model = RecurrentLM(self._model_config(len(self.vocab_), arch))
         learner = self._learner(model, ids[1], s)
-        learner.train_step(streams.batch(0), s.lr)
+        learner.train_step(streams.batch(0), s.lr)  # warm-up: allocations, kernel choices
         start = time.perf_counter()
         for step in range(1, PROBE_STEPS + 1):
             learner.train_step(streams.batch(step), s.lr)
-        per_step = (time.perf_counter() - start) / PROBE_STEPS
-        return seconds / per_step / streams.steps_per_epoch
+        return (time.perf_counter() - start) / PROBE_STEPS
 
     def _make_trainer(
         self, ids: tuple[np.ndarray, np.ndarray], out_dir: str | Path | None

@@ -132,9 +132,16 @@ class Trainer:
         self.interrupted = False
         self._rate_from = (0, 0.0)
 
-    def resume(self, state: LoopState) -> None:
-        """Continue from a saved position (the learner's own state is loaded by the caller)."""
-        self.state = state
+    def restore(
+        self, tensors: dict[str, Tensor], state: dict[str, Any], best: dict[str, Tensor]
+    ) -> None:
+        """Continue a saved run: the learner's latest weights and training state, the loop's
+        position, and the best weights so far (a checkpoint's training tensors, training state
+        and weights)."""
+        self.learner.load_weights(unprefixed(tensors))
+        self.learner.load_train_state(tensors, state)
+        self.state = LoopState.from_json(dict(state["loop"]))
+        self.best_weights = best
 
     def run(self, budget: Budget, save: SaveFn | None = None, quiet: bool = False) -> LoopState:
         """Train until the budget is used, Ctrl-C, or a non-finite loss (a one-line error)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from rnnkit.errors import RnnkitError
 
@@ -52,11 +53,18 @@ class Budget:
 
 
 def budget_for(
-    minutes: float | None, steps: int | None, epochs: float | None, steps_per_epoch: int
+    minutes: float | None,
+    steps: int | None,
+    epochs: float | None,
+    steps_per_epoch: int,
+    saved: dict[str, Any] | None = None,
 ) -> Budget:
-    """The budget of ``minutes``, ``steps`` and/or ``epochs`` (5 minutes if none is given);
-    epochs count in steps of ``steps_per_epoch`` and the first limit reached wins."""
+    """The budget of ``minutes``, ``steps`` and/or ``epochs``; epochs count in steps of
+    ``steps_per_epoch`` and the first limit reached wins. With none given: the ``saved``
+    budget of a resumed run, else 5 minutes."""
     if minutes is None and steps is None and epochs is None:
+        if saved is not None:
+            return Budget(**saved)
         minutes = 5.0
     if epochs is not None:
         if epochs <= 0:
