@@ -181,20 +181,19 @@ class LanguageModel(Generic[V]):
         state are written there at each validation, so the run can be resumed with
         :meth:`resume`.
         """
+        budget_for(minutes, steps, epochs, 1)  # a bad budget fails before any work
         data = self._splits(corpus, encoding)
-        self.info_ = {}
-        self.vocab_ = self._build_vocab(data)
-        ids = self._encode(data)
+        vocab = self._build_vocab(data)
+        ids = self._encode(data, vocab)
         timed = minutes is not None or (steps is None and epochs is None)
         seconds = 60.0 * (minutes or 5.0) if timed else None
-        arch, self.settings_ = self._resolved(seconds)
-        if self.by_epochs:
-            passes = self._planned_epochs(arch, ids, seconds, steps, epochs)
-            arch, self.settings_ = self._resolved(seconds, passes)
-            self.info_["planned_epochs"] = round(passes, 2)
-            if not quiet:
-                drops = ", ".join(f"{k} {arch[k]}" for k in self.by_epochs[0][1])
-                print(f"planned {passes:.1f} epochs for this budget: {drops}", file=sys.stderr)
+        arch, settings, planned = self._plan(len(vocab), ids, seconds, steps, epochs)
+        if planned is not None and not quiet:
+            drops = ", ".join(f"{k} {arch[k]}" for k in self.by_epochs[0][1])
+            print(f"planned {planned:.1f} epochs for this budget: {drops}", file=sys.stderr)
+        # Only now that nothing can fail on the data is this object's old model replaced.
+        self.vocab_, self.settings_ = vocab, settings
+        self.info_ = {} if planned is None else {"planned_epochs": round(planned, 2)}
         torch.manual_seed(self.settings.seed)
         self.model_ = RecurrentLM(self._model_config(len(self.vocab_), arch))
         self._init_weights(self.model_, self.vocab_)
@@ -224,7 +223,7 @@ class LanguageModel(Generic[V]):
         data = lm._splits(corpus or ck.config["corpus"]["source"], encoding)
         if data.sha256 != ck.config["corpus"]["sha256"]:
             raise RnnkitError(f"{data.source} is not the text this run was trained on")
-        trainer, streams = lm._make_trainer(lm._encode(data), path)
+        trainer, streams = lm._make_trainer(lm._encode(data, lm._require_vocab()), path)
         trainer.restore(ck.train_tensors, ck.train_state or {}, ck.weights)
         saved = ck.config["training"]["budget"]
         budget = budget_for(minutes, steps, epochs, streams.steps_per_epoch, saved)
@@ -246,7 +245,8 @@ class LanguageModel(Generic[V]):
         self, seconds: float | None, passes: float | None = None
     ) -> tuple[dict[str, Any], TrainSettings]:
         """Architecture and settings with every "auto" (None) value filled in for a budget of
-        ``seconds`` (None: not timed) that makes ``passes`` over the training text."""
+        ``seconds`` (None: not timed) that makes ``passes`` over the training text (None: the
+        first ``by_epochs`` row, as for validating the architecture)."""
         auto = next(values for limit, values in self.auto if seconds is None or seconds <= limit)
         if self.by_epochs:
             rows = self.by_epochs
@@ -255,10 +255,9 @@ class LanguageModel(Generic[V]):
         tuned = {k: auto[k] for k in ("lr", "weight_decay") if getattr(self.settings, k) is None}
         return arch, replace(self.settings, **tuned)
 
-    def _encode(self, data: Splits) -> tuple[np.ndarray, np.ndarray]:
+    def _encode(self, data: Splits, vocab: V) -> tuple[np.ndarray, np.ndarray]:
         """The training and validation token ids (validation cut to ``val_max_chars``)."""
-        vocab, s = self.vocab_, self.settings
-        assert vocab is not None  # built before the model
+        s = self.settings
         train_ids = vocab.encode(data.train, what="the training text")
         val_ids = vocab.encode(data.validation, what="the validation text")
         val_ids = val_ids[: s.val_max_chars]  # periodic validation must not eat the budget
@@ -277,9 +276,32 @@ class LanguageModel(Generic[V]):
         opt = OptimSettings(s.weight_decay, clip=s.clip)
         return LEARNERS[s.backend](model, val_ids, opt, s.seq_len, self._training_sample)
 
+    def _plan(
+        self,
+        vocab_size: int,
+        ids: tuple[np.ndarray, np.ndarray],
+        seconds: float | None,
+        steps: int | None,
+        epochs: float | None,
+    ) -> tuple[dict[str, Any], TrainSettings, float | None]:
+        """The run's architecture and settings, and the epochs planned to choose them (None
+        where the defaults follow time alone, or every regulariser is set by the user)."""
+        arch, settings = self._resolved(seconds)
+        if not self.by_epochs or all(self.arch[k] is not None for k in self.by_epochs[0][1]):
+            return arch, settings, None
+        passes = self._planned_epochs(vocab_size, arch, settings, ids, seconds, steps, epochs)
+        chosen, settings = self._resolved(seconds, passes)
+        if seconds is not None and chosen != arch:
+            # Regularisers slow a step (weight drop most): plan again at the chosen model's speed.
+            passes = self._planned_epochs(vocab_size, chosen, settings, ids, seconds, steps, epochs)
+            chosen, settings = self._resolved(seconds, passes)
+        return chosen, settings, passes
+
     def _planned_epochs(
         self,
+        vocab_size: int,
         arch: dict[str, Any],
+        s: TrainSettings,
         ids: tuple[np.ndarray, np.ndarray],
         seconds: float | None,
         steps: int | None,
@@ -289,26 +311,29 @@ class LanguageModel(Generic[V]):
 
         Exact for step and epoch budgets. A time budget is turned into steps at the speed of
         this model on this device, measured on a throwaway copy: one warm-up step, then
-        ``PROBE_STEPS`` timed ones (validation time is not part of a budget).
+        ``PROBE_STEPS`` timed ones (validation time is not part of a budget, nor is this).
         """
-        s = self.settings_
         streams = TokenStreams(ids[0], s.batch_size, s.seq_len, s.seed)
         plans = [] if epochs is None else [epochs]
         if steps is not None:
             plans.append(steps / streams.steps_per_epoch)
         if seconds is not None:
-            plans.append(
-                seconds / self._seconds_per_step(arch, ids, streams) / streams.steps_per_epoch
-            )
+            per_step = self._seconds_per_step(vocab_size, arch, s, ids[1], streams)
+            plans.append(seconds / per_step / streams.steps_per_epoch)
         return min(plans)
 
     def _seconds_per_step(
-        self, arch: dict[str, Any], ids: tuple[np.ndarray, np.ndarray], streams: TokenStreams
+        self,
+        vocab_size: int,
+        arch: dict[str, Any],
+        s: TrainSettings,
+        val_ids: np.ndarray,
+        streams: TokenStreams,
     ) -> float:
-        s = self.settings_
-        assert self.vocab_ is not None and s.lr is not None
-        model = RecurrentLM(self._model_config(len(self.vocab_), arch))
-        learner = self._learner(model, ids[1], s)
+        assert s.lr is not None
+        model = RecurrentLM(self._model_config(vocab_size, arch))
+        self._freeze(model)
+        learner = self._learner(model, val_ids, s)
         learner.train_step(streams.batch(0), s.lr)  # warm-up: allocations, kernel choices
         start = time.perf_counter()
         for step in range(1, PROBE_STEPS + 1):
@@ -441,7 +466,7 @@ class LanguageModel(Generic[V]):
             "training": {
                 **asdict(self.settings_),
                 "budget": self.info_.get("budget"),
-                "planned_epochs": self.info_.get("planned_epochs"),
+                **{k: v for k, v in self.info_.items() if k == "planned_epochs"},
             },
             "corpus": self.info_.get("corpus"),
             "stats": self.info_.get("stats", {}),

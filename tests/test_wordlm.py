@@ -4,6 +4,7 @@ resume identity with the AWD regularisers on, and the CLI at the word level."""
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import warnings
 from pathlib import Path
@@ -14,7 +15,7 @@ import torch
 from click.testing import CliRunner
 
 from conftest import assert_same_weights, interrupt_at
-from rnnkit import RnnkitError, datasets
+from rnnkit import CharLM, RnnkitError, datasets
 from rnnkit.cli import cli
 from rnnkit.datasets import DataFile, Dataset
 from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
@@ -123,8 +124,6 @@ def test_save_load_gives_identical_outputs(tmp_path: Path) -> None:
     assert again.generate(n_words=30, seed=5) == lm.generate(n_words=30, seed=5)
     assert again.evaluate(TEXT)["perplexity"] == lm.evaluate(TEXT)["perplexity"]
     with pytest.raises(RnnkitError, match="not a 'word_lm'"):
-        from rnnkit import CharLM
-
         WordLM.load(
             CharLM(hidden_size=8, seq_len=8, batch_size=2)
             .fit(TEXT, steps=1, quiet=True)
@@ -237,14 +236,45 @@ def test_regularisation_follows_the_epochs_a_budget_buys() -> None:
     assert drop(600.0, 15.0, dropout=0.05)[0] == 0.05  # what the user sets is kept
 
 
-def test_fit_plans_its_epochs_and_records_them(tmp_path: Path) -> None:
-    many = WordLM(**SMALL).fit(TEXT, epochs=10, quiet=True)
-    assert many.info()["planned_epochs"] == 10 and many.info()["dropout"] == 0.25
-    few = _fit(steps=2)  # ~31 steps make an epoch of TEXT
-    assert 0 < few.info()["planned_epochs"] < 0.1 and few.info()["dropout"] == 0.0
-    # A time budget is planned at the speed measured on a throwaway copy of the model.
-    timed = WordLM(**SMALL).fit(TEXT, minutes=0.02, out_dir=tmp_path, quiet=True)
-    planned = timed.info()["planned_epochs"]
-    arch, _ = WordLM(**SMALL)._resolved(1.2, planned)
-    assert planned > 0 and timed.info()["dropout"] == arch["dropout"]
-    assert WordLM.load(tmp_path).info()["planned_epochs"] == planned
+def test_fit_plans_its_epochs_and_records_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lm = WordLM(**SMALL)
+    lm.fit(TEXT, epochs=10, quiet=True)
+    assert lm.info()["planned_epochs"] == 10 and lm.info()["dropout"] == 0.25
+    assert lm._trainer is not None
+    per_epoch = lm._trainer.batches.steps_per_epoch
+    lm.fit(TEXT, steps=2, quiet=True)  # a second fit plans again
+    assert lm.info()["planned_epochs"] == round(2 / per_epoch, 2) and lm.info()["dropout"] == 0
+
+    # A time budget is planned at the speed of a step, measured again with the model chosen.
+    probed: list[float] = []
+
+    def seconds_per_step(self: WordLM, vocab_size: int, arch: dict, *rest: object) -> float:
+        probed.append(arch["dropout"])
+        return 0.6 / (5 * per_epoch)  # 0.6 s buy 5 epochs
+
+    monkeypatch.setattr(WordLM, "_seconds_per_step", seconds_per_step)
+    timed = WordLM(**SMALL).fit(TEXT, minutes=0.01, out_dir=tmp_path, quiet=True)
+    assert timed.info()["planned_epochs"] == 5.0 and timed.info()["dropout"] == 0.1
+    assert probed == [0.0, 0.1]
+    assert WordLM.load(tmp_path).info()["planned_epochs"] == 5.0
+    mine = WordLM(**SMALL, **AWD).fit(TEXT, minutes=0.01, quiet=True)  # nothing left to choose
+    assert "planned_epochs" not in mine.info() and len(probed) == 2
+
+
+def test_the_speed_probe_leaves_the_run_untouched(tmp_path: Path) -> None:
+    WordLM(**SMALL).fit(TEXT, minutes=10, steps=5, out_dir=tmp_path / "timed", quiet=True)
+    WordLM(**SMALL).fit(TEXT, steps=5, out_dir=tmp_path / "steps", quiet=True)
+    assert_same_weights(tmp_path / "timed", tmp_path / "steps")
+
+
+def test_a_checkpoint_from_before_planning_resumes(tmp_path: Path) -> None:
+    _fit(steps=4, out=tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    del config["training"]["planned_epochs"]
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    again = WordLM.resume(tmp_path, TEXT, steps=6, quiet=True)
+    assert again.info()["stats"]["steps"] == 6 and "planned_epochs" not in again.info()
+    char = CharLM(hidden_size=8, seq_len=8, batch_size=2).fit(TEXT, steps=1, quiet=True)
+    assert "planned_epochs" not in char.info()  # char LM defaults follow time alone
