@@ -184,10 +184,10 @@ class LanguageModel(Generic[V]):
         budget_for(minutes, steps, epochs, 1)  # a bad budget fails before any work
         data = self._splits(corpus, encoding)
         vocab = self._build_vocab(data)
-        ids = self._encode(data, vocab)
-        timed = minutes is not None or (steps is None and epochs is None)
-        seconds = 60.0 * (minutes or 5.0) if timed else None
-        arch, settings, planned = self._plan(len(vocab), ids, seconds, steps, epochs)
+        train_ids, val_ids = self._encode(data, vocab)
+        streams = self._streams(train_ids)
+        budget = budget_for(minutes, steps, epochs, streams.steps_per_epoch)
+        arch, settings, planned = self._plan(len(vocab), streams, val_ids, budget)
         if planned is not None and not quiet:
             drops = ", ".join(f"{k} {arch[k]}" for k in self.by_epochs[0][1])
             print(f"planned {planned:.1f} epochs for this budget: {drops}", file=sys.stderr)
@@ -197,8 +197,7 @@ class LanguageModel(Generic[V]):
         torch.manual_seed(self.settings.seed)
         self.model_ = RecurrentLM(self._model_config(len(self.vocab_), arch))
         self._init_weights(self.model_, self.vocab_)
-        trainer, streams = self._make_trainer(ids, out_dir)
-        budget = budget_for(minutes, steps, epochs, streams.steps_per_epoch)
+        trainer = self._make_trainer(streams, val_ids, out_dir)
         return self._run(trainer, data, budget, out_dir, quiet)
 
     @classmethod
@@ -223,7 +222,9 @@ class LanguageModel(Generic[V]):
         data = lm._splits(corpus or ck.config["corpus"]["source"], encoding)
         if data.sha256 != ck.config["corpus"]["sha256"]:
             raise RnnkitError(f"{data.source} is not the text this run was trained on")
-        trainer, streams = lm._make_trainer(lm._encode(data, lm._require_vocab()), path)
+        train_ids, val_ids = lm._encode(data, lm._require_vocab())
+        streams = lm._streams(train_ids)
+        trainer = lm._make_trainer(streams, val_ids, path)
         trainer.restore(ck.train_tensors, ck.train_state or {}, ck.weights)
         saved = ck.config["training"]["budget"]
         budget = budget_for(minutes, steps, epochs, streams.steps_per_epoch, saved)
@@ -276,25 +277,24 @@ class LanguageModel(Generic[V]):
         opt = OptimSettings(s.weight_decay, clip=s.clip)
         return LEARNERS[s.backend](model, val_ids, opt, s.seq_len, self._training_sample)
 
+    def _streams(self, train_ids: np.ndarray) -> TokenStreams:
+        s = self.settings
+        return TokenStreams(train_ids, s.batch_size, s.seq_len, s.seed)
+
     def _plan(
-        self,
-        vocab_size: int,
-        ids: tuple[np.ndarray, np.ndarray],
-        seconds: float | None,
-        steps: int | None,
-        epochs: float | None,
+        self, vocab_size: int, streams: TokenStreams, val_ids: np.ndarray, budget: Budget
     ) -> tuple[dict[str, Any], TrainSettings, float | None]:
         """The run's architecture and settings, and the epochs planned to choose them (None
         where the defaults follow time alone, or every regulariser is set by the user)."""
-        arch, settings = self._resolved(seconds)
+        arch, settings = self._resolved(budget.seconds)
         if not self.by_epochs or all(self.arch[k] is not None for k in self.by_epochs[0][1]):
             return arch, settings, None
-        passes = self._planned_epochs(vocab_size, arch, settings, ids, seconds, steps, epochs)
-        chosen, settings = self._resolved(seconds, passes)
-        if seconds is not None and chosen != arch:
+        passes = self._planned_epochs(vocab_size, arch, settings, streams, val_ids, budget)
+        chosen, settings = self._resolved(budget.seconds, passes)
+        if budget.seconds is not None and chosen != arch:
             # Regularisers slow a step (weight drop most): plan again at the chosen model's speed.
-            passes = self._planned_epochs(vocab_size, chosen, settings, ids, seconds, steps, epochs)
-            chosen, settings = self._resolved(seconds, passes)
+            passes = self._planned_epochs(vocab_size, chosen, settings, streams, val_ids, budget)
+            chosen, settings = self._resolved(budget.seconds, passes)
         return chosen, settings, passes
 
     def _planned_epochs(
@@ -302,25 +302,23 @@ class LanguageModel(Generic[V]):
         vocab_size: int,
         arch: dict[str, Any],
         s: TrainSettings,
-        ids: tuple[np.ndarray, np.ndarray],
-        seconds: float | None,
-        steps: int | None,
-        epochs: float | None,
+        streams: TokenStreams,
+        val_ids: np.ndarray,
+        budget: Budget,
     ) -> float:
         """How many passes over the training text the budget buys (the first limit reached).
 
-        Exact for step and epoch budgets. A time budget is turned into steps at the speed of
-        this model on this device, measured on a throwaway copy: one warm-up step, then
-        ``PROBE_STEPS`` timed ones (validation time is not part of a budget, nor is this).
+        Exact for a step budget (epochs count in steps). A time budget is turned into steps at
+        the speed of this model on this device, measured on a throwaway copy: one warm-up
+        step, then ``PROBE_STEPS`` timed ones (validation time is not part of a budget, nor
+        is this).
         """
-        streams = TokenStreams(ids[0], s.batch_size, s.seq_len, s.seed)
-        plans = [] if epochs is None else [epochs]
-        if steps is not None:
-            plans.append(steps / streams.steps_per_epoch)
-        if seconds is not None:
-            per_step = self._seconds_per_step(vocab_size, arch, s, ids[1], streams)
-            plans.append(seconds / per_step / streams.steps_per_epoch)
-        return min(plans)
+        steps = [] if budget.steps is None else [float(budget.steps)]
+        if budget.seconds is not None:
+            steps.append(
+                budget.seconds / self._seconds_per_step(vocab_size, arch, s, val_ids, streams)
+            )
+        return min(steps) / streams.steps_per_epoch
 
     def _seconds_per_step(
         self,
@@ -341,13 +339,12 @@ class LanguageModel(Generic[V]):
         return (time.perf_counter() - start) / PROBE_STEPS
 
     def _make_trainer(
-        self, ids: tuple[np.ndarray, np.ndarray], out_dir: str | Path | None
-    ) -> tuple[Trainer, TokenStreams]:
+        self, streams: TokenStreams, val_ids: np.ndarray, out_dir: str | Path | None
+    ) -> Trainer:
         model, s = self._require_model(), self.settings_
         self._freeze(model)
         assert s.lr is not None
-        streams = TokenStreams(ids[0], s.batch_size, s.seq_len, s.seed)
-        learner = self._learner(model, ids[1], s)
+        learner = self._learner(model, val_ids, s)
         loop = LoopSettings(
             lr=s.lr,
             warmup_steps=s.warmup_steps,
@@ -358,7 +355,7 @@ class LanguageModel(Generic[V]):
         )
         log_dir = Path(out_dir) if out_dir is not None else None
         self._trainer = Trainer(learner, streams, loop, log_dir)
-        return self._trainer, streams
+        return self._trainer
 
     def _run(
         self: Self,

@@ -110,8 +110,8 @@ class TorchLMLearner:
 
     def load_train_state(self, tensors: dict[str, Tensor], meta: dict[str, Any]) -> None:
         self.optimizer.load_state_dict(optimizer_from_tensors(tensors, meta["optimizer"]))
-        restore_rng(tensors, self.model.embed.weight.device)
         device = self.model.embed.weight.device
+        restore_rng(tensors, device)
         hidden = {
             k.removeprefix("hidden."): v.to(device)
             for k, v in tensors.items()
