@@ -200,6 +200,10 @@ def test_cli_trains_generates_evaluates_and_describes(tmp_path: Path) -> None:
     assert info.exit_code == 0 and "word_lm" in info.output
     wrong = runner.invoke(cli, ["generate", str(out), "--chars", "7"])
     assert wrong.exit_code == 2 and "use --words" in wrong.output
+    unseen = runner.invoke(cli, ["generate", str(out), "--words", "3", "--prompt", "zebra cat"])
+    assert unseen.exit_code == 0 and unseen.stderr.splitlines() == [
+        "warning: prompt words the model never saw (read as <unk>): zebra"
+    ]  # one line, without Python's source file and line
     char_level = runner.invoke(cli, ["train", str(corpus), "--weight-drop", "0.2", "--steps", "1"])
     assert char_level.exit_code == 2 and "need --level word" in char_level.output
 
