@@ -47,7 +47,8 @@ class WordLM(LanguageModel[WordVocab]):
     every line, other words become ``<unk>``), read as the WikiText / PTB benchmarks read
     their files; ``lowercase`` and ``words_only`` suit raw prose. Large vocabularies get an
     adaptive softmax head (``adaptive=None`` decides by size), which is what makes a 33k-word
-    model trainable on a CPU; small ones a full softmax tied to the embeddings.
+    model trainable on a CPU; small ones a full softmax. Both score words against the
+    embedding (tied weights) unless ``tie_weights=False``.
 
     Example:
         >>> text = "the cat sat on the mat\\nthe dog sat on the log\\n" * 30
@@ -120,12 +121,9 @@ class WordLM(LanguageModel[WordVocab]):
         if s.embeddings is not None and self.arch["embed_size"] is None:
             arch["embed_size"] = self._word_vectors(s.embeddings).dim  # the vectors' width
         adaptive = arch.pop("adaptive")
-        tie_asked = self.arch["tie_weights"] is True  # tying set by the user, not by default
         if adaptive is None:
-            adaptive = vocab_size >= self.adaptive_from and not tie_asked
+            adaptive = vocab_size >= self.adaptive_from
         cutoffs = adaptive_cutoffs(vocab_size) if adaptive else []
-        if cutoffs and not tie_asked:
-            arch["tie_weights"] = False  # the adaptive head has its own, smaller, tail tables
         return ModelConfig(vocab_size=vocab_size, adaptive_cutoffs=cutoffs, **arch)
 
     def _init_weights(self, model: RecurrentLM, vocab: WordVocab) -> None:
@@ -229,5 +227,6 @@ class WordLM(LanguageModel[WordVocab]):
 
 def adaptive_cutoffs(vocab_size: int) -> list[int]:
     """Cluster bounds for an adaptive softmax: a head of the 2,000 most frequent words, then
-    tails of growing size (each tail's vectors are 4x narrower than the one before)."""
+    tails of growing size (untied, each tail's vectors are 4x narrower than the one before;
+    tied, every word keeps its embedding's width)."""
     return [c for c in (2000, 10000, 50000) if c < vocab_size * 0.9]

@@ -53,7 +53,6 @@ def test_tied_weights_share_one_tensor() -> None:
         {"weight_drop": -0.1},
         {"adaptive_cutoffs": [3, 2]},
         {"adaptive_cutoffs": [5]},
-        {"adaptive_cutoffs": [2], "tie_weights": True},
     ],
 )
 def test_bad_configs(bad: dict) -> None:
@@ -65,6 +64,7 @@ HEADS = {
     "linear": {},
     "tied through a projection": {"tie_weights": True},
     "adaptive softmax": {"adaptive_cutoffs": [4, 9], "hidden_size": 16},
+    "tied adaptive softmax": {"adaptive_cutoffs": [4, 9], "tie_weights": True},
 }
 
 

@@ -13,11 +13,13 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+from torch import nn
 
 from conftest import assert_same_weights, interrupt_at
 from rnnkit import CharLM, RnnkitError, datasets
 from rnnkit.cli import cli
 from rnnkit.datasets import DataFile, Dataset
+from rnnkit.models.adaptive import TiedAdaptiveSoftmax
 from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
 from rnnkit.training.lm_learner import TorchLMLearner, stream_loss
 from rnnkit.vocab import EOS, UNK, WordVocab, tokenize
@@ -76,19 +78,61 @@ def test_uniform_model_perplexity_equals_vocab_size() -> None:
     assert math.exp(stream_loss(model, ids, seq_len=16)) == pytest.approx(37, rel=1e-6)
 
 
-def test_adaptive_head_is_a_normalised_distribution_and_matches_its_loss() -> None:
+@pytest.mark.parametrize("tie", [False, True])
+def test_adaptive_head_is_a_normalised_distribution_and_matches_its_loss(tie: bool) -> None:
     torch.manual_seed(0)
     model = RecurrentLM(
-        ModelConfig(vocab_size=50, embed_size=8, hidden_size=32, adaptive_cutoffs=[10, 30])
+        ModelConfig(
+            vocab_size=50, embed_size=8, hidden_size=32, adaptive_cutoffs=[10, 30], tie_weights=tie
+        )
     ).eval()
     tokens = torch.randint(0, 50, (3, 9))
     features, _ = model.features(tokens)
     logp = model.logits(features)  # [3, 9, 50] log-probabilities
     torch.testing.assert_close(logp.exp().sum(-1), torch.ones(3, 9))
     targets = torch.randint(0, 50, (3, 9))
+    targets[0, :6] = torch.tensor([0, 9, 10, 29, 30, 49])  # each side of each cluster bound
     picked = -logp.gather(-1, targets.unsqueeze(-1)).mean()
     torch.testing.assert_close(model.nll(features, targets), picked)
     assert adaptive_cutoffs(33278) == [2000, 10000] and adaptive_cutoffs(1000) == []
+
+
+def test_tied_adaptive_head_scores_words_with_the_embedding_rows() -> None:
+    torch.manual_seed(0)
+    config = ModelConfig(
+        vocab_size=40, embed_size=6, hidden_size=6, adaptive_cutoffs=[8, 20], tie_weights=True
+    )
+    model = RecurrentLM(config).eval()
+    tied = model.head
+    assert isinstance(tied, TiedAdaptiveSoftmax)
+    assert not any(p.dim() == 2 and p.shape[0] == 40 for p in tied.parameters())
+    with torch.no_grad():
+        tied.bias.normal_()  # zero at the start: give each word its own, to check the slices
+    features, _ = model.features(torch.randint(0, 40, (2, 5)))  # [2, 5, 6]
+    logp = model.logits(features)  # [2, 5, 40]
+    # Within a cluster, odds between words are those of their embedding rows and biases ...
+    score = features @ model.embed.weight.T + tied.bias  # [2, 5, 40]
+    for a, b in ((2, 5), (9, 17), (25, 38)):
+        torch.testing.assert_close(logp[..., a] - logp[..., b], score[..., a] - score[..., b])
+    # ... and each tail gets the mass of its entry in the head softmax.
+    head = torch.cat([score[..., :8], tied.cluster(features)], -1).log_softmax(-1)
+    torch.testing.assert_close(logp[..., 8:20].logsumexp(-1), head[..., 8])
+    torch.testing.assert_close(logp[..., 20:].logsumexp(-1), head[..., 9])
+    # With the features detached, the loss reaches the embedding through the output side.
+    model.train()
+    model.nll(features.detach(), torch.full((2, 5), 33)).backward()
+    assert model.embed.weight.grad is not None and model.embed.weight.grad[33].abs().sum() > 0
+
+
+def test_large_vocabularies_get_a_tied_adaptive_head_unless_untied() -> None:
+    def head(vocab_size: int, **options: object) -> type:
+        lm = WordLM(**options)
+        arch, _ = lm._resolved(None)  # the defaults, "auto" filled in
+        return type(RecurrentLM(lm._model_config(vocab_size, arch)).head)
+
+    assert head(6000) is TiedAdaptiveSoftmax
+    assert head(6000, tie_weights=False) is nn.AdaptiveLogSoftmaxWithLoss
+    assert head(4000) is nn.Linear and head(6000, adaptive=False) is nn.Linear
 
 
 def test_learns_generates_exact_sizes_and_reports_unknown_prompt_words() -> None:
@@ -136,14 +180,21 @@ GPU = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU
 
 
 @pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=GPU)])
-@pytest.mark.parametrize("adaptive", [False, True])
+@pytest.mark.parametrize("adaptive, tie", [(False, True), (True, True), (True, False)])
 def test_ctrl_c_then_resume_equals_uninterrupted_with_regularisers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, adaptive: bool, device: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, adaptive: bool, tie: bool, device: str
 ) -> None:
     # Every AWD regulariser draws from the RNG (on a GPU, the GPU's own): the restored RNG
     # states must replay them all.
-    settings = {**AWD, "adaptive": adaptive, "evals": 3, "device": device}
-    _fit(steps=16, out=tmp_path / "whole", **settings)
+    settings = {**AWD, "adaptive": adaptive, "tie_weights": tie, "evals": 3, "device": device}
+
+    def cutoffs(size: int) -> list[int]:  # TEXT has 15 words: too few for the real bounds
+        return [4, 9] if size > 9 else []
+
+    monkeypatch.setattr("rnnkit.wordlm.adaptive_cutoffs", cutoffs)
+    whole = _fit(steps=16, out=tmp_path / "whole", **settings)
+    heads = {(False, True): nn.Linear, (True, True): TiedAdaptiveSoftmax}
+    assert type(whole.model_.head) is heads.get((adaptive, tie), nn.AdaptiveLogSoftmaxWithLoss)
     with monkeypatch.context() as m:
         interrupt_at(m, TorchLMLearner, at_step=8)
         half = _fit(steps=16, out=tmp_path / "half", **settings)

@@ -9,7 +9,8 @@ default: embedding dropout (whole words), variational ("locked") dropout whose m
 across time steps, DropConnect on the hidden-to-hidden matrices (``weight_drop``), weight tying
 (through a projection when the hidden size differs from the embedding size), and an adaptive
 softmax head for large vocabularies (Grave et al., 2017), which makes a 33k-word softmax cheap
-enough for a CPU.
+enough for a CPU; with tied weights, the adaptive head scores words against the embedding
+(:class:`~rnnkit.models.adaptive.TiedAdaptiveSoftmax`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnkit.errors import RnnkitError
+from rnnkit.models.adaptive import TiedAdaptiveSoftmax
 
 #: Hidden state: ``h`` for RNN/GRU, ``(h, c)`` for LSTM, each [layers, batch, hidden].
 State = Tensor | tuple[Tensor, Tensor]
@@ -37,7 +39,8 @@ class ModelConfig:
     ``dropout`` applies to the embeddings (unless ``input_dropout`` is set), between layers and
     to the last layer's output; ``variational`` shares the input and output dropout masks
     across time steps (between layers it stays ``nn.LSTM``'s per-step dropout).
-    ``adaptive_cutoffs`` (ids sorted by frequency) switches the head to an adaptive softmax.
+    ``adaptive_cutoffs`` (ids sorted by frequency) switches the head to an adaptive softmax
+    (with ``tie_weights``, one whose word vectors are the embedding).
     """
 
     vocab_size: int
@@ -60,8 +63,6 @@ class ModelConfig:
             raise RnnkitError(
                 f"adaptive_cutoffs must increase strictly within (0, {self.vocab_size}), got {cuts}"
             )
-        if self.tie_weights and cuts:
-            raise RnnkitError("tie_weights and an adaptive softmax head cannot be combined")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -140,8 +141,10 @@ class RecurrentLM(nn.Module):
             else None
         )
         out_size = c.embed_size if self.proj is not None else c.hidden_size
-        self.head: nn.Linear | nn.AdaptiveLogSoftmaxWithLoss
-        if c.adaptive_cutoffs:
+        self.head: nn.Linear | nn.AdaptiveLogSoftmaxWithLoss | TiedAdaptiveSoftmax
+        if c.adaptive_cutoffs and c.tie_weights:
+            self.head = TiedAdaptiveSoftmax(out_size, c.vocab_size, c.adaptive_cutoffs)
+        elif c.adaptive_cutoffs:
             if out_size < 4 ** len(c.adaptive_cutoffs):  # each tail is 4x narrower
                 raise RnnkitError(
                     f"an adaptive softmax with {len(c.adaptive_cutoffs)} tail clusters needs "
@@ -173,10 +176,14 @@ class RecurrentLM(nn.Module):
         """Scores over the vocabulary [..., V] for top-layer outputs [..., H]."""
         if self.proj is not None:
             features = self.proj(features)  # [..., E]
-        if isinstance(self.head, nn.AdaptiveLogSoftmaxWithLoss):
-            flat = features.reshape(-1, features.shape[-1])
-            return self.head.log_prob(flat).view(*features.shape[:-1], -1)
-        return self.head(features)
+        if isinstance(self.head, nn.Linear):
+            return self.head(features)
+        flat = features.reshape(-1, features.shape[-1])
+        if isinstance(self.head, TiedAdaptiveSoftmax):
+            logp = self.head.log_prob(flat, self.embed.weight)
+        else:
+            logp = self.head.log_prob(flat)
+        return logp.view(*features.shape[:-1], -1)
 
     def nll(self, features: Tensor, targets: Tensor, reduction: str = "mean") -> Tensor:
         """Negative log-likelihood (nats) of ``targets`` [B, T] given top outputs [B, T, H].
@@ -186,10 +193,13 @@ class RecurrentLM(nn.Module):
         if self.proj is not None:
             features = self.proj(features)  # [B, T, E]
         flat, target = features.reshape(-1, features.shape[-1]), targets.reshape(-1)
-        if isinstance(self.head, nn.AdaptiveLogSoftmaxWithLoss):
+        if isinstance(self.head, nn.Linear):
+            return F.cross_entropy(self.head(flat), target, reduction=reduction)
+        if isinstance(self.head, TiedAdaptiveSoftmax):
+            total = -self.head.target_log_prob(flat, target, self.embed.weight).sum()
+        else:
             total = -self.head(flat, target).output.sum()
-            return total / target.numel() if reduction == "mean" else total
-        return F.cross_entropy(self.head(flat), target, reduction=reduction)
+        return total / target.numel() if reduction == "mean" else total
 
     def _embed(self, tokens: Tensor) -> Tensor:
         return embed_words(self.embed, tokens, self.config.embed_dropout, self.training)
