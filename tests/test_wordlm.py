@@ -124,13 +124,13 @@ def test_tied_adaptive_head_scores_words_with_the_embedding_rows() -> None:
     assert model.embed.weight.grad is not None and model.embed.weight.grad[33].abs().sum() > 0
 
 
-def test_large_vocabularies_get_a_tied_adaptive_head_unless_untied() -> None:
+def test_large_vocabularies_get_an_adaptive_head_tied_to_the_embedding_or_not() -> None:
     def head(vocab_size: int, **options: object) -> type:
         lm = WordLM(**options)
         arch, _ = lm._resolved(None)  # the defaults, "auto" filled in
         return type(RecurrentLM(lm._model_config(vocab_size, arch)).head)
 
-    assert head(6000) is TiedAdaptiveSoftmax
+    assert head(6000, tie_weights=True) is TiedAdaptiveSoftmax
     assert head(6000, tie_weights=False) is nn.AdaptiveLogSoftmaxWithLoss
     assert head(4000) is nn.Linear and head(6000, adaptive=False) is nn.Linear
 
@@ -297,10 +297,12 @@ def test_fit_plans_its_epochs_and_records_them(
     lm = WordLM(**SMALL)
     lm.fit(TEXT, epochs=10, quiet=True)
     assert lm.info()["planned_epochs"] == 10 and lm.info()["dropout"] == 0.25
+    assert lm.info()["tie_weights"]  # long runs are tied, short ones not
     assert lm._trainer is not None
     per_epoch = lm._trainer.batches.steps_per_epoch
     lm.fit(TEXT, steps=2, quiet=True)  # a second fit plans again
     assert lm.info()["planned_epochs"] == round(2 / per_epoch, 2) and lm.info()["dropout"] == 0
+    assert not lm.info()["tie_weights"]
 
     # A time budget is planned at the speed of a step, measured again with the model chosen.
     probed: list[float] = []
@@ -314,7 +316,8 @@ def test_fit_plans_its_epochs_and_records_them(
     assert timed.info()["planned_epochs"] == 5.0 and timed.info()["dropout"] == 0.1
     assert probed == [0.0, 0.1]
     assert WordLM.load(tmp_path).info()["planned_epochs"] == 5.0
-    mine = WordLM(**SMALL, **AWD).fit(TEXT, minutes=0.01, quiet=True)  # nothing left to choose
+    mine = WordLM(**SMALL, **AWD, tie_weights=True)  # nothing left to choose
+    mine.fit(TEXT, minutes=0.01, quiet=True)
     assert "planned_epochs" not in mine.info() and len(probed) == 2
 
 
