@@ -82,9 +82,10 @@ class WordLM(LanguageModel[WordVocab]):
     #: without any, PTB (5 epochs) best with light dropout (validation 120.3, none 123.4,
     #: AWD-style 131.2). PTB for 15 epochs with light dropout overfitted (test 132.1, against
     #: 120.8 after 5 epochs), so longer runs get the AWD-LSTM regularisers. Tying the output to
-    #: the embedding is a regulariser too: with the AWD set it took PTB at 15 epochs from test
-    #: 106.8 to 98.3, but it slowed the short runs (10 minutes: WikiText-2 189.2 against 155.8
-    #: untied, PTB 124.5 against 113.9), so only the long runs are tied.
+    #: the embedding is a regulariser too: with the AWD set it took PTB at 30 minutes (14.4 and
+    #: 15.6 epochs) from test 106.8 to 98.3, but it raised the perplexity of runs of up to 6
+    #: epochs (WikiText-2 10 minutes 189.2 against 155.8 untied, 30 minutes 136.8 against
+    #: 133.1; PTB 10 minutes 124.5 against 113.9), so only the long runs are tied.
     by_epochs: ClassVar[tuple[tuple[float, dict[str, Any]], ...]] = (
         (3.0, {**_NO_DROPOUT, **_UNTIED}),
         (8.0, {**_LIGHT, **_UNTIED}),
