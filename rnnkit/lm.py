@@ -189,8 +189,8 @@ class LanguageModel(Generic[V]):
         budget = budget_for(minutes, steps, epochs, streams.steps_per_epoch)
         arch, settings, planned = self._plan(len(vocab), streams, val_ids, budget)
         if planned is not None and not quiet:
-            drops = ", ".join(f"{k} {arch[k]}" for k in self.by_epochs[0][1])
-            print(f"planned {planned:.1f} epochs for this budget: {drops}", file=sys.stderr)
+            chosen = ", ".join(f"{k} {arch[k]}" for k in self.by_epochs[0][1])
+            print(f"planned {planned:.1f} epochs for this budget: {chosen}", file=sys.stderr)
         # Only now that nothing can fail on the data is this object's old model replaced.
         self.vocab_, self.settings_ = vocab, settings
         self.info_ = {} if planned is None else {"planned_epochs": round(planned, 2)}
