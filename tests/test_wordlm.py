@@ -319,6 +319,11 @@ def test_fit_plans_its_epochs_and_records_them(
     mine = WordLM(**SMALL, **AWD, tie_weights=True)  # nothing left to choose
     mine.fit(TEXT, minutes=0.01, quiet=True)
     assert "planned_epochs" not in mine.info() and len(probed) == 2
+    # With the dropouts set but not the tying, the plan still chooses the tying.
+    dropouts_set = WordLM(**SMALL, **AWD)
+    assert dropouts_set.fit(TEXT, epochs=10, quiet=True).info()["tie_weights"]
+    assert not dropouts_set.fit(TEXT, steps=2, quiet=True).info()["tie_weights"]
+    assert dropouts_set.info()["dropout"] == AWD["dropout"]  # what the user set is kept
 
 
 def test_the_speed_probe_leaves_the_run_untouched(tmp_path: Path) -> None:
