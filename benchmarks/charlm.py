@@ -25,7 +25,7 @@ from typing import Any
 import torch
 
 from rnnkit import CharLM
-from rnnkit.corpus import read_corpus
+from rnnkit.data.sources import read_corpus
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "tinyshakespeare.txt"

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 
 from rnnkit import CharLM
-from rnnkit.corpus import read_corpus
+from rnnkit.data.sources import read_corpus
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "tinyshakespeare.txt"
 BASE = {"cell": "gru", "hidden_size": 512, "dropout": 0.1, "lr": 5e-3}

@@ -27,8 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from rnnkit import TextClassifier, WordLM, WordVectors, datasets
-from rnnkit.textdata import read_labelled, tokenize_text, write_lm_corpus
+from rnnkit import TextClassifier, WordLM, WordVectors
+from rnnkit.data import registry as datasets
+from rnnkit.data.labelled import read_labelled, tokenize_text, write_lm_corpus
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))

@@ -31,7 +31,7 @@ import gensim
 from gensim.models import Word2Vec
 from gensim.models.word2vec_inner import FAST_VERSION
 
-from rnnkit.embeddings import Settings, WordVectors, write_sentences
+from rnnkit.embed.vectors import Settings, WordVectors, write_sentences
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared" / "data"

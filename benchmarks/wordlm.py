@@ -24,8 +24,8 @@ from typing import Any
 import torch
 
 from rnnkit import WordLM
-from rnnkit.corpus import read_corpus, read_splits
-from rnnkit.vocab import WordVocab, tokenize
+from rnnkit.data.sources import read_corpus, read_splits
+from rnnkit.data.vocab import WordVocab, tokenize
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))

@@ -27,18 +27,18 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from rnnkit.charlm import CharLM
-    from rnnkit.classifier import TextClassifier
-    from rnnkit.embeddings import WordVectors
+    from rnnkit.classify.classifier import TextClassifier
+    from rnnkit.embed.vectors import WordVectors
+    from rnnkit.lm.charlm import CharLM
+    from rnnkit.lm.wordlm import WordLM
     from rnnkit.timeseries.forecaster import Forecaster
-    from rnnkit.wordlm import WordLM
 
 #: Public classes by name, with the module that defines each (imported on first use).
 _LAZY = {
-    "CharLM": "rnnkit.charlm",
-    "WordLM": "rnnkit.wordlm",
-    "TextClassifier": "rnnkit.classifier",
-    "WordVectors": "rnnkit.embeddings",
+    "CharLM": "rnnkit.lm.charlm",
+    "WordLM": "rnnkit.lm.wordlm",
+    "TextClassifier": "rnnkit.classify.classifier",
+    "WordVectors": "rnnkit.embed.vectors",
     "Forecaster": "rnnkit.timeseries.forecaster",
 }
 

@@ -1,4 +1,4 @@
-"""Build the bundled corpus ``rnnkit/corpora/shakespeare.txt.gz`` from Gutenberg eBook #100.
+"""Build the bundled corpus ``rnnkit/data/corpora/shakespeare.txt.gz`` from Gutenberg eBook #100.
 
 Run once by maintainers (the output is committed):
 
@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 SOURCE_SHA256 = "17d47ae375676f7576feb3d931784223865403a18537707f9a567247015d6781"
-OUT = Path(__file__).resolve().parent.parent / "rnnkit" / "corpora" / "shakespeare.txt.gz"
+OUT = Path(__file__).resolve().parent.parent / "rnnkit" / "data" / "corpora" / "shakespeare.txt.gz"
 
 
 def clean(raw: bytes) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import torch
 
-from rnnkit.corpus import read_corpus
+from rnnkit.data.sources import read_corpus
 
 #: A model small enough that a test trains it in a fraction of a second.
 TINY: dict[str, Any] = {
@@ -55,7 +55,7 @@ def interrupt_at(monkeypatch: pytest.MonkeyPatch, learner: type, at_step: int) -
 
 def assert_same_weights(a: Path, b: Path) -> None:
     """Both checkpoints hold bit-identical best and latest weights."""
-    from rnnkit import checkpoint
+    from rnnkit.core import checkpoint
 
     ca, cb = checkpoint.load(a, with_training=True), checkpoint.load(b, with_training=True)
     for x, y in ((ca.weights, cb.weights), (ca.train_tensors, cb.train_tensors)):

@@ -9,7 +9,7 @@ import torch
 
 from conftest import TINY, assert_same_weights, interrupt_at
 from rnnkit import CharLM, RnnkitError
-from rnnkit.training.lm_learner import TorchLMLearner
+from rnnkit.lm.learner import TorchLMLearner
 
 
 def _fit(text: str, steps: int = 30, out: Path | None = None, **kw: object) -> CharLM:

@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from conftest import TINY
-from rnnkit import CharLM, RnnkitError, checkpoint
+from rnnkit import CharLM, RnnkitError
+from rnnkit.core import checkpoint
 
 
 @pytest.fixture

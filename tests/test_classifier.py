@@ -15,15 +15,15 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from conftest import assert_same_weights, interrupt_at
 from rnnkit import RnnkitError, TextClassifier
-from rnnkit.models.classifier import ClassifierConfig, ClassifierNet, lm_weights, reverse_within
-from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
-from rnnkit.textdata import write_lm_corpus
-from rnnkit.training.classify_learner import (
+from rnnkit.classify.learner import (
     BucketBatches,
     ClassifierLearner,
     FineTuning,
     make_batch,
 )
+from rnnkit.data.labelled import write_lm_corpus
+from rnnkit.models.classifier import ClassifierConfig, ClassifierNet, lm_weights, reverse_within
+from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
 
 GOOD = ["good", "great", "fine", "lovely", "superb", "wonderful"]
 BAD = ["bad", "awful", "poor", "dull", "boring", "terrible"]
@@ -445,7 +445,7 @@ def test_bad_settings_fail_at_construction(settings: dict[str, Any], message: st
 
 
 def test_baseline_columns_follow_the_network_classes() -> None:
-    from rnnkit.baseline import TfidfLogReg
+    from rnnkit.classify.baseline import TfidfLogReg
 
     texts = ["goal match", "bread soup", "chip code"] * 20
     labels = ["sport", "food", "tech"] * 20

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rnnkit.corpus import read_corpus
+from rnnkit.data.sources import read_corpus
 from rnnkit.errors import RnnkitError
 
 

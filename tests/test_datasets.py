@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from rnnkit import datasets
-from rnnkit.corpus import normalise
-from rnnkit.datasets import DataFile, Dataset
+from rnnkit.data import registry as datasets
+from rnnkit.data.registry import DataFile, Dataset
+from rnnkit.data.sources import normalise
 from rnnkit.errors import RnnkitError
 
 SHARED = Path("/work/shared/data")

@@ -22,8 +22,8 @@ import pytest
 from click.testing import CliRunner
 
 from rnnkit.cli import _Group
-from rnnkit.cli_embed import embed
-from rnnkit.embeddings import LINE_WORDS, WordVectors, write_sentences
+from rnnkit.embed.cli import embed
+from rnnkit.embed.vectors import LINE_WORDS, WordVectors, write_sentences
 from rnnkit.errors import RnnkitError
 
 TOPICS = {
@@ -178,7 +178,7 @@ def test_identical_in_another_process(
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("\n".join(" ".join(s) for s in sentences), encoding="utf-8")
     script = (
-        "import sys; from rnnkit.embeddings import WordVectors; "
+        "import sys; from rnnkit.embed.vectors import WordVectors; "
         f"WordVectors.train(sys.argv[1], **{SETTINGS!r}).save(sys.argv[2])"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from rnnkit.errors import RnnkitError
+from rnnkit.lm.sampling import Stepper
 from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM, detach_state
-from rnnkit.sampling import Stepper
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from conftest import TINY, assert_same_weights, interrupt_at
 from rnnkit import CharLM, RnnkitError
 from rnnkit.cli import cli
-from rnnkit.training.numpy_learner import NumpyLMLearner
+from rnnkit.lm.numpy_learner import NumpyLMLearner
 
 NUMPY = {**TINY, "backend": "numpy"}
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from rnnkit import datasets
-from rnnkit.datasets import DataFile, Dataset
+from rnnkit.data import registry as datasets
+from rnnkit.data.labelled import Labelled, read_labelled, split_validation, tokenize_text
+from rnnkit.data.registry import DataFile, Dataset
 from rnnkit.errors import RnnkitError
-from rnnkit.textdata import Labelled, read_labelled, split_validation, tokenize_text
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import torch
 
-from rnnkit import checkpoint
+from rnnkit.core import checkpoint
 from rnnkit.errors import RnnkitError
 from rnnkit.timeseries import Forecaster, backtest, load_series, metrics
 from rnnkit.timeseries.backtest import origins, run_folds

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from rnnkit.cli import _Group
-from rnnkit.cli_forecast import backtest, forecast
+from rnnkit.timeseries.cli import backtest, forecast
 
 
 @click.group(cls=_Group)

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from rnnkit.corpus import read_corpus
+from rnnkit.data.sources import read_corpus
+from rnnkit.data.vocab import CharVocab
 from rnnkit.errors import RnnkitError
-from rnnkit.vocab import CharVocab
 
 UNICODE = "naïve café — “quotes” 日本語 😀 e\u0301 \t\n"
 

@@ -16,14 +16,15 @@ from click.testing import CliRunner
 from torch import nn
 
 from conftest import assert_same_weights, interrupt_at
-from rnnkit import CharLM, RnnkitError, datasets
+from rnnkit import CharLM, RnnkitError
 from rnnkit.cli import cli
-from rnnkit.datasets import DataFile, Dataset
+from rnnkit.data import registry as datasets
+from rnnkit.data.registry import DataFile, Dataset
+from rnnkit.data.vocab import EOS, UNK, WordVocab, tokenize
+from rnnkit.lm.learner import TorchLMLearner, stream_loss
+from rnnkit.lm.wordlm import WordLM, adaptive_cutoffs
 from rnnkit.models.adaptive import TiedAdaptiveSoftmax
 from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
-from rnnkit.training.lm_learner import TorchLMLearner, stream_loss
-from rnnkit.vocab import EOS, UNK, WordVocab, tokenize
-from rnnkit.wordlm import WordLM, adaptive_cutoffs
 
 WORDS = "the cat sat on the mat . the dog sat on the log . a bird sang in the tree ."
 TEXT = "\n".join(" ".join(WORDS.split()[i % 7 :] + WORDS.split()[: i % 7]) for i in range(60))
@@ -191,7 +192,7 @@ def test_ctrl_c_then_resume_equals_uninterrupted_with_regularisers(
     def cutoffs(size: int) -> list[int]:  # TEXT has 15 words: too few for the real bounds
         return [4, 9] if size > 9 else []
 
-    monkeypatch.setattr("rnnkit.wordlm.adaptive_cutoffs", cutoffs)
+    monkeypatch.setattr("rnnkit.lm.wordlm.adaptive_cutoffs", cutoffs)
     whole = _fit(steps=16, out=tmp_path / "whole", **settings)
     heads = {(False, True): nn.Linear, (True, True): TiedAdaptiveSoftmax}
     assert type(whole.model_.head) is heads.get((adaptive, tie), nn.AdaptiveLogSoftmaxWithLoss)

@@ -13,7 +13,7 @@ the same result another way:
 * pooling ignores padded positions (masks), and "last" reads each sequence's own last step.
 
 ``tests/test_classifier.py`` checks the outputs against ``pack_padded_sequence``. Batches are
-bucketed by length (see :mod:`rnnkit.training.classify_learner`), so little work is padding.
+bucketed by length (see :mod:`rnnkit.classify.learner`), so little work is padding.
 
 Layers are single-layer modules (``fwd.K`` and ``bwd.K``) because in a bidirectional stack
 each layer reads both directions of the layer below. A unidirectional classifier can start from

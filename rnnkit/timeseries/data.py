@@ -194,7 +194,7 @@ def _as_frame(source: Any, mirror: str | Path | None) -> pd.DataFrame:
 
 
 def _read_named(source: str | Path, mirror: str | Path | None) -> pd.DataFrame:
-    from rnnkit import datasets
+    from rnnkit.data import registry as datasets
 
     name = str(source)
     if name in datasets.REGISTRY and "series" in datasets.REGISTRY[name].splits:

@@ -1,6 +1,6 @@
 """``Forecaster``: one scikit-learn-style front for every forecasting model.
 
-A saved forecaster is an rnnkit checkpoint folder (:mod:`rnnkit.checkpoint`, kind
+A saved forecaster is an rnnkit checkpoint folder (:mod:`rnnkit.core.checkpoint`, kind
 ``"forecaster"``): ``config.json`` holds the model name, options, the series description and the
 model's fitted parameters as JSON; ``model.safetensors`` holds the training series
 (``series.y``, ``series.covariates``) and the model's arrays (``model.*``: network weights,
@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rnnkit import __version__, checkpoint
+from rnnkit import __version__
+from rnnkit.core import checkpoint
 from rnnkit.errors import RnnkitError
 from rnnkit.timeseries.data import TimeSeries, future_index, load_series, make_index
 from rnnkit.timeseries.models import Model, Prediction, make

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnnkit.checkpoint import (
+from rnnkit.core.checkpoint import (
     optimizer_from_tensors,
     optimizer_to_tensors,
     restore_rng,

@@ -1,4 +1,4 @@
-"""Readers for the registered time series (see :mod:`rnnkit.datasets`).
+"""Readers for the registered time series (see :mod:`rnnkit.data.registry`).
 
 Each returns a DataFrame whose first column is the usual forecasting target; the others can be
 used as the target (``value=``) or as covariates. The statsmodels sets ship inside the

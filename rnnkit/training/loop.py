@@ -108,7 +108,7 @@ class Trainer:
     Example:
         >>> import numpy as np, torch
         >>> from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
-        >>> from rnnkit.training.lm_learner import OptimSettings, TorchLMLearner
+        >>> from rnnkit.lm.learner import OptimSettings, TorchLMLearner
         >>> from rnnkit.training.streams import TokenStreams
         >>> ids = np.arange(400) % 7
         >>> _ = torch.manual_seed(0)

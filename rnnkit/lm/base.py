@@ -20,21 +20,22 @@ from typing import Any, ClassVar, Generic, TypeVar
 import numpy as np
 import torch
 
-from rnnkit import __version__, checkpoint
-from rnnkit.corpus import Corpus, read_corpus, read_splits
+from rnnkit import __version__
+from rnnkit.core import checkpoint
+from rnnkit.data.sources import Corpus, read_corpus, read_splits
+from rnnkit.data.vocab import CharVocab, WordVocab
 from rnnkit.errors import RnnkitError
+from rnnkit.lm.learner import OptimSettings, TorchLMLearner, stream_loss
+from rnnkit.lm.numpy_learner import NumpyLMLearner
+from rnnkit.lm.sampling import Counter, SamplingConfig, generate_texts, token_stream
 from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
-from rnnkit.sampling import Counter, SamplingConfig, generate_texts, token_stream
-from rnnkit.training.lm_learner import OptimSettings, TorchLMLearner, stream_loss
 from rnnkit.training.loop import (
     LoopSettings,
     Trainer,
     run_keeping_best,
 )
-from rnnkit.training.numpy_learner import NumpyLMLearner
 from rnnkit.training.schedule import Budget, budget_for
 from rnnkit.training.streams import TokenStreams
-from rnnkit.vocab import CharVocab, WordVocab
 
 #: Training backends: both train the same RecurrentLM weights (same names, same checkpoint).
 LEARNERS: dict[str, type[TorchLMLearner] | type[NumpyLMLearner]] = {

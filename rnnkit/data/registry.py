@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, overload
 
-from rnnkit.corpus import normalise, read_corpus
+from rnnkit.data.sources import normalise, read_corpus
 from rnnkit.errors import RnnkitError
 
 #: Seconds a download may wait for the server before it counts as "no network".

@@ -16,9 +16,9 @@ import torch
 from torch import Tensor
 
 from rnnkit.errors import RnnkitError
+from rnnkit.lm.learner import OptimSettings, stream_loss
 from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM, state_from_tensors, state_tensors
 from rnnkit.numpy_rnn import Adam, NumpyCharModel, clip_grad_norm
-from rnnkit.training.lm_learner import OptimSettings, stream_loss
 from rnnkit.training.streams import Batch
 
 

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rnnkit import datasets
-from rnnkit.corpus import decode
+from rnnkit.data import registry as datasets
+from rnnkit.data.sources import decode
 from rnnkit.errors import RnnkitError
 
 #: Column (or JSON key) names taken as the text, in this order of preference (case-insensitive).

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from rnnkit.cli_common import DATA_DIR, use_mirror
+from rnnkit.core.options import DATA_DIR, use_mirror
 from rnnkit.errors import RnnkitError
 from rnnkit.timeseries.data import MISSING_POLICIES
 

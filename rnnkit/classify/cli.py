@@ -20,11 +20,11 @@ from typing import Any
 import click
 import numpy as np
 
-from rnnkit.baseline import format_report
-from rnnkit.classifier import TextClassifier
-from rnnkit.cli_common import DATA_DIR, use_mirror
+from rnnkit.classify.baseline import format_report
+from rnnkit.classify.classifier import TextClassifier
+from rnnkit.core.options import DATA_DIR, use_mirror
+from rnnkit.data.labelled import read_text
 from rnnkit.errors import RnnkitError
-from rnnkit.textdata import read_text
 
 _OPTIONS = [
     click.Option(["--cell"], type=click.Choice(["rnn", "lstm", "gru"]), help="Cell [lstm]."),
@@ -190,7 +190,7 @@ def evaluate_classifier(
     columns: tuple[str | None, str | None],
 ) -> None:
     """``rnnkit evaluate`` for a classifier: the report, and the confusion matrix as a PNG."""
-    from rnnkit.plots import plot_confusion
+    from rnnkit.core.plots import plot_confusion
 
     report = clf.evaluate(data, text_column=columns[0], label_column=columns[1], encoding=encoding)
     png = plot_confusion(

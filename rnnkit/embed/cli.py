@@ -18,8 +18,8 @@ from typing import Any
 
 import click
 
-from rnnkit.cli_common import DATA_DIR, use_mirror
-from rnnkit.embeddings import ARCHITECTURES, WordVectors
+from rnnkit.core.options import DATA_DIR, use_mirror
+from rnnkit.embed.vectors import ARCHITECTURES, WordVectors
 
 _VECTORS = click.argument("vectors_dir", type=click.Path(path_type=Path))
 _TOPN = click.option("--topn", default=10, show_default=True, type=int, help="Words to list.")

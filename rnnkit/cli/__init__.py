@@ -15,15 +15,16 @@ from typing import Any
 
 import click
 
-from rnnkit import __version__, checkpoint
-from rnnkit.charlm import CharLM
-from rnnkit.classifier import TextClassifier
-from rnnkit.cli_classify import evaluate_classifier, predict, train_classifier
-from rnnkit.cli_common import DATA_DIR, use_mirror
-from rnnkit.cli_embed import embed
-from rnnkit.cli_forecast import backtest, forecast
+from rnnkit import __version__
+from rnnkit.classify.classifier import TextClassifier
+from rnnkit.classify.cli import evaluate_classifier, predict, train_classifier
+from rnnkit.core import checkpoint
+from rnnkit.core.options import DATA_DIR, use_mirror
+from rnnkit.embed.cli import embed
 from rnnkit.errors import RnnkitError
-from rnnkit.wordlm import WordLM
+from rnnkit.lm.charlm import CharLM
+from rnnkit.lm.wordlm import WordLM
+from rnnkit.timeseries.cli import backtest, forecast
 
 #: The language-model classes by --level and by the checkpoint's "kind".
 LEVELS: dict[str, type[CharLM] | type[WordLM]] = {"char": CharLM, "word": WordLM}
@@ -396,7 +397,7 @@ def gradcheck(cell: str, whole_model: bool, seed: int) -> None:
 @click.option("--out", type=click.Path(path_type=Path), help="PNG path [MODEL_DIR/training.png].")
 def plot(model_dir: Path, out: Path | None) -> None:
     """Plot the train and validation loss of the run in MODEL_DIR to a PNG."""
-    from rnnkit.plots import plot_training
+    from rnnkit.core.plots import plot_training
 
     click.echo(str(plot_training(model_dir, out)))
 
@@ -409,7 +410,7 @@ def data() -> None:
 @data.command("list")
 def data_list() -> None:
     """Name and description of every registered data set."""
-    from rnnkit import datasets
+    from rnnkit.data import registry as datasets
 
     for name in datasets.names():
         click.echo(f"{name:<16} {datasets.get(name).description}")
@@ -420,7 +421,7 @@ def data_list() -> None:
 @DATA_DIR
 def data_info(name: str, data_dir: Path | None) -> None:
     """Licence, splits, URLs, checksums, and where each file of NAME is found."""
-    from rnnkit import datasets
+    from rnnkit.data import registry as datasets
 
     details = datasets.info(name, mirror=data_dir)
     for key in ("name", "description", "license", "splits"):
@@ -437,7 +438,7 @@ def data_info(name: str, data_dir: Path | None) -> None:
 @DATA_DIR
 def data_fetch(name: str, data_dir: Path | None) -> None:
     """Make every file of NAME available locally, verified; print the paths."""
-    from rnnkit import datasets
+    from rnnkit.data import registry as datasets
 
     for path in datasets.fetch(name, mirror=data_dir):
         click.echo(str(path))

@@ -6,9 +6,9 @@ import math
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
-from rnnkit.lm import LanguageModel, Splits, one_size, stops
-from rnnkit.sampling import Counter, SamplingConfig
-from rnnkit.vocab import CharVocab
+from rnnkit.data.vocab import CharVocab
+from rnnkit.lm.base import LanguageModel, Splits, one_size, stops
+from rnnkit.lm.sampling import Counter, SamplingConfig
 
 KIND = "char_lm"
 

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 
+from rnnkit.data.vocab import EOS, WordVocab
 from rnnkit.errors import RnnkitError
-from rnnkit.lm import LanguageModel, Splits, TrainSettings, one_size, stops
+from rnnkit.lm.base import LanguageModel, Splits, TrainSettings, one_size, stops
+from rnnkit.lm.sampling import Counter, SamplingConfig
 from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
-from rnnkit.sampling import Counter, SamplingConfig
-from rnnkit.vocab import EOS, WordVocab
 
 if TYPE_CHECKING:
-    from rnnkit.embeddings import WordVectors
+    from rnnkit.embed.vectors import WordVectors
 
 KIND = "word_lm"
 _SIZES = {"hidden_size": 512, "embed_size": 256}
@@ -109,7 +109,7 @@ class WordLM(LanguageModel[WordVocab]):
 
     def _word_vectors(self, path: str) -> WordVectors:
         if self._vectors is None:
-            from rnnkit.embeddings import WordVectors
+            from rnnkit.embed.vectors import WordVectors
 
             self._vectors = WordVectors.load(path)
         return self._vectors

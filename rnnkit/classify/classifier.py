@@ -1,12 +1,12 @@
 """Text classification with recurrent networks: :class:`TextClassifier`.
 
 Labelled text (a CSV / JSONL file, a folder per class, a registry dataset such as ``"imdb"``, or
-lists in memory) -> the classifier's tokenizer (:func:`~rnnkit.textdata.tokenize_text`) -> a
+lists in memory) -> the classifier's tokenizer (:func:`~rnnkit.data.labelled.tokenize_text`) -> a
 word vocabulary -> :class:`~rnnkit.models.classifier.ClassifierNet` trained by the one training
 loop -> the one checkpoint format. The embedding can start from word vectors
 (:class:`~rnnkit.WordVectors`) or, with the embedding and recurrent layers, from an rnnkit word
 language model trained on the task's own text (ULMFiT). A TF-IDF + logistic-regression baseline
-(:mod:`rnnkit.baseline`) can be trained beside it, reported side by side and, optionally,
+(:mod:`rnnkit.classify.baseline`) can be trained beside it, reported side by side and, optionally,
 blended into the predictions.
 """
 
@@ -27,25 +27,26 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from rnnkit import __version__, checkpoint
-from rnnkit.baseline import TfidfLogReg, classification_report
-from rnnkit.errors import RnnkitError
-from rnnkit.lm import device_for
-from rnnkit.models.classifier import ClassifierConfig, ClassifierNet, lm_weights
-from rnnkit.textdata import Labelled, read_labelled, split_validation, tokenize_text
-from rnnkit.training.classify_learner import (
+from rnnkit import __version__
+from rnnkit.classify.baseline import TfidfLogReg, classification_report
+from rnnkit.classify.learner import (
     BucketBatches,
     ClassifierLearner,
     FineTuning,
     predict_logits,
 )
+from rnnkit.core import checkpoint
+from rnnkit.data.labelled import Labelled, read_labelled, split_validation, tokenize_text
+from rnnkit.data.vocab import EOS, WordVocab
+from rnnkit.errors import RnnkitError
+from rnnkit.lm.base import device_for
+from rnnkit.models.classifier import ClassifierConfig, ClassifierNet, lm_weights
 from rnnkit.training.loop import (
     LoopSettings,
     Trainer,
     run_keeping_best,
 )
 from rnnkit.training.schedule import Budget, budget_for
-from rnnkit.vocab import EOS, WordVocab
 
 KIND = "classifier"
 IN_MEMORY = "texts in memory"  # the source of data given as lists
@@ -229,7 +230,7 @@ class TextClassifier:
         if self.settings.lm is not None and share > 0.2:
             warnings.warn(
                 f"{share:.0%} of the training tokens are unknown to the language model: train it "
-                "on text written by rnnkit.textdata.write_lm_corpus",
+                "on text written by rnnkit.data.labelled.write_lm_corpus",
                 stacklevel=2,
             )
         trainer, batches = self._make_trainer(*parts, out_dir)
@@ -292,7 +293,7 @@ class TextClassifier:
         when it starts from one; else the training texts' own words."""
         s = self.settings
         if s.lm is not None:
-            from rnnkit.wordlm import WordLM
+            from rnnkit.lm.wordlm import WordLM
 
             lm = WordLM.load(s.lm)
             assert lm.vocab_ is not None and lm.model_ is not None
@@ -328,7 +329,7 @@ class TextClassifier:
         )
 
     def _vectors(self) -> Any:
-        from rnnkit.embeddings import WordVectors
+        from rnnkit.embed.vectors import WordVectors
 
         assert self.settings.embeddings is not None
         return WordVectors.load(self.settings.embeddings)

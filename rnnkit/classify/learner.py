@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from rnnkit.checkpoint import (
+from rnnkit.core.checkpoint import (
     optimizer_from_tensors,
     optimizer_to_tensors,
     restore_rng,

@@ -46,7 +46,7 @@ from typing import IO, Any, NamedTuple
 
 import numpy as np
 
-from rnnkit.corpus import normalise
+from rnnkit.data.sources import normalise
 from rnnkit.errors import RnnkitError
 
 FORMAT = "rnnkit-wordvectors"
@@ -171,7 +171,9 @@ def _open_source(corpus: CorpusSource, encoding: str) -> tuple[str, Iterator[str
     """A description of ``corpus`` and its text, in chunks of about a megabyte."""
     if not isinstance(corpus, str | os.PathLike):
         return "<sentences>", _sentence_chunks(corpus)
-    from rnnkit import datasets  # local import: only path-like sources need the registry
+    from rnnkit.data import (
+        registry as datasets,  # local import: only path-like sources need the registry
+    )
 
     name = os.fspath(corpus)
     dataset, _, split = name.partition(":")
@@ -199,7 +201,7 @@ def _sentence_chunks(sentences: Iterable[str | Sequence[str]]) -> Iterator[str]:
 
 
 def _dataset_chunks(name: str, split: str) -> Iterator[str]:
-    from rnnkit.datasets import load
+    from rnnkit.data.registry import load
 
     data = load(name, split=split)
     if isinstance(data, str):
@@ -213,7 +215,7 @@ def _dataset_chunks(name: str, split: str) -> Iterator[str]:
 
 
 def _folder_chunks(folder: Path, encoding: str) -> Iterator[str]:
-    from rnnkit.corpus import _hidden  # the same file selection as read_corpus
+    from rnnkit.data.sources import _hidden  # the same file selection as read_corpus
 
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not _hidden(p, folder))
     if not files:
@@ -664,8 +666,8 @@ class WordVectors:
         it is built aside and renamed into place, so a crash never leaves a half-written one."""
         from safetensors.numpy import save_file
 
-        # Local import: rnnkit.checkpoint imports torch, which queries never need.
-        from rnnkit.checkpoint import atomic_folder, write_json
+        # Local import: rnnkit.core.checkpoint imports torch, which queries never need.
+        from rnnkit.core.checkpoint import atomic_folder, write_json
 
         path = Path(path)
         _check_overwrite(path)
@@ -803,7 +805,7 @@ def _check_overwrite(path: Path) -> None:
 
 def _resolve(path: Path) -> Path:
     """``path``, or its ``.old`` twin when a save was cut off in the middle of the swap."""
-    from rnnkit.checkpoint import resolve
+    from rnnkit.core.checkpoint import resolve
 
     if not path.is_dir() and not path.with_name(path.name + ".old").is_dir():
         raise RnnkitError(f"no word-vectors folder at {path}")
@@ -811,7 +813,7 @@ def _resolve(path: Path) -> Path:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    from rnnkit.checkpoint import read_json
+    from rnnkit.core.checkpoint import read_json
 
     return read_json(path, "a word-vectors folder", "an rnnkit word-vectors file")
 

@@ -39,7 +39,7 @@ class Corpus:
 
 
 def read_corpus(source: str | Path, encoding: str = "utf-8") -> Corpus:
-    """Load ``source``: a bundled corpus or registry dataset name (see :mod:`rnnkit.datasets`;
+    """Load ``source``: a bundled corpus or registry dataset name (see :mod:`rnnkit.data.registry`;
     its splits joined in order), one split of a registry dataset (``"wikitext2:test"``), a
     file, a folder (all files, sorted), or text.
 
@@ -75,7 +75,7 @@ def read_corpus(source: str | Path, encoding: str = "utf-8") -> Corpus:
 def read_splits(source: str | Path) -> dict[str, Corpus] | None:
     """The standard splits of a registry text dataset (``"wikitext2"`` -> train, validation,
     test), each named ``"name:split"``; None when ``source`` names no registry dataset."""
-    from rnnkit.datasets import REGISTRY, load  # local import: the registry reads corpora
+    from rnnkit.data.registry import REGISTRY, load  # local import: the registry reads corpora
 
     if not isinstance(source, str) or source not in REGISTRY:
         return None
@@ -83,7 +83,7 @@ def read_splits(source: str | Path) -> dict[str, Corpus] | None:
     if not all(isinstance(part, str) for part in splits.values()):
         raise RnnkitError(
             f"{source} holds records (e.g. reviews), not one text corpus; to train a language "
-            "model on them, write them out with rnnkit.textdata.write_lm_corpus"
+            "model on them, write them out with rnnkit.data.labelled.write_lm_corpus"
         )
     return {k: Corpus(normalise(v), f"{source}:{k}") for k, v in splits.items()}
 
@@ -101,7 +101,7 @@ def normalise(text: str) -> str:
 
 
 def _read_bundled(name: str) -> str:
-    ref = resources.files("rnnkit") / "corpora" / BUNDLED[name]
+    ref = resources.files("rnnkit.data") / "corpora" / BUNDLED[name]
     with ref.open("rb") as fh, gzip.open(fh, "rt", encoding="utf-8") as text:
         return text.read()
 
