@@ -202,13 +202,14 @@ class TextClassifier:
         label_column: str | None = None,
         encoding: str = "utf-8",
         quiet: bool = False,
+        data_dir: str | Path | None = None,
     ) -> Self:
         """Train on ``data`` for a budget (5 minutes if none is given); returns ``self``.
 
         With ``out_dir`` the best checkpoint and the training state are written there at each
         validation (and on Ctrl-C), so the run can be continued with :meth:`resume`.
         """
-        whole = _labelled(data, labels, text_column, label_column, encoding)
+        whole = _labelled(data, labels, text_column, label_column, encoding, data_dir)
         self.classes_ = _classes(whole.labels)
         self.baseline_, self.blend_weight_ = None, None  # a refit starts afresh
         train, val = split_validation(whole, self.settings.val_fraction, self.settings.seed)
@@ -256,6 +257,7 @@ class TextClassifier:
         epochs: float | None = None,
         encoding: str | None = None,
         quiet: bool = False,
+        data_dir: str | Path | None = None,
     ) -> Self:
         """Continue the run saved in ``path`` where it stopped (on the same data: a registry
         name or file is read again; texts given in memory must be passed again)."""
@@ -267,7 +269,8 @@ class TextClassifier:
             raise RnnkitError("this run was trained on texts in memory: pass them (and labels)")
         source = data if data is not None else described["source"]
         columns = described["text_column"], described["label_column"]
-        whole = _labelled(source, labels, *columns, encoding or described.get("encoding", "utf-8"))
+        enc = encoding or described.get("encoding", "utf-8")
+        whole = _labelled(source, labels, *columns, enc, data_dir)
         if _fingerprint(whole) != described["sha256"]:
             raise RnnkitError(f"{whole.source} is not the data this run was trained on")
         train, val = split_validation(whole, s.val_fraction, s.seed)
@@ -442,10 +445,11 @@ class TextClassifier:
         text_column: str | None = None,
         label_column: str | None = None,
         encoding: str = "utf-8",
+        data_dir: str | Path | None = None,
     ) -> dict[str, Any]:
         """Accuracy, macro-F1, per-class precision / recall / F1 and the confusion matrix on
         ``data`` (e.g. ``"imdb:test"``); with a baseline, the accuracy of each part too."""
-        whole = _labelled(data, labels, text_column, label_column, encoding)
+        whole = _labelled(data, labels, text_column, label_column, encoding, data_dir)
         truth = self._indices(whole.labels)
         prepared = self._prepare(self._tokenized(whole.texts))
         logp = self._combined(prepared)
@@ -629,12 +633,13 @@ def _labelled(
     text_column: str | None,
     label_column: str | None,
     encoding: str = "utf-8",
+    data_dir: str | Path | None = None,
 ) -> Labelled:
     """Labelled text from a source (file, folder, registry name) or from two lists."""
     if isinstance(data, (str, Path)):
         if labels is not None:
             raise RnnkitError("a file or dataset brings its own labels: give labels with a list")
-        return read_labelled(data, text_column, label_column, encoding)
+        return read_labelled(data, text_column, label_column, encoding, data_dir)
     if labels is None:
         raise RnnkitError("give labels with the texts (or a file / dataset that has them)")
     texts = _texts(data)

@@ -73,6 +73,7 @@ def read_labelled(
     text_column: str | None = None,
     label_column: str | None = None,
     encoding: str = "utf-8",
+    data_dir: str | Path | None = None,
 ) -> Labelled:
     """Read labelled texts from a registry dataset, a CSV/TSV/JSONL file, or a class folder.
 
@@ -100,7 +101,7 @@ def read_labelled(
     """
     path = Path(source)
     if isinstance(source, str) and _is_dataset_name(source, path):
-        texts, labels, name, where = _from_registry(source)
+        texts, labels, name, where = _from_registry(source, data_dir)
         return _checked(texts, labels, name, where)
     if _is(path, Path.is_dir):
         texts, labels, where = _from_folder(path, encoding)
@@ -217,11 +218,13 @@ def _is_dataset_name(source: str, path: Path) -> bool:
     return not looks_like_path and not _is(path, Path.exists)
 
 
-def _from_registry(source: str) -> tuple[list[str], list[Any], str, Locator]:
+def _from_registry(
+    source: str, data_dir: str | Path | None
+) -> tuple[list[str], list[Any], str, Locator]:
     name, _, split = source.partition(":")
     dataset = datasets.get(name)  # raises the registry's "unknown dataset" message
     split = split or ("train" if "train" in dataset.splits else dataset.splits[0])
-    records = datasets.load(name, split)
+    records = datasets.load(name, split, data_dir)
     labelled = isinstance(records, list) and all(
         isinstance(r, dict) and "text" in r and "label" in r for r in records
     )

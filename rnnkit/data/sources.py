@@ -19,6 +19,15 @@ from rnnkit.errors import RnnkitError
 BUNDLED: dict[str, str] = {"shakespeare": "shakespeare.txt.gz"}
 
 
+class Text(str):
+    """A string that is the text itself, never a name or a path (for a one-line text).
+
+    Example:
+        >>> read_corpus(Text("hello world")).source
+        '<string>'
+    """
+
+
 @dataclass(frozen=True)
 class Corpus:
     """A loaded text with a short description of where it came from.
@@ -38,7 +47,9 @@ class Corpus:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
 
-def read_corpus(source: str | Path, encoding: str = "utf-8") -> Corpus:
+def read_corpus(
+    source: str | Path, encoding: str = "utf-8", data_dir: str | Path | None = None
+) -> Corpus:
     """Load ``source``: a bundled corpus or registry dataset name (see :mod:`rnnkit.data.registry`;
     its splits joined in order), one split of a registry dataset (``"wikitext2:test"``), a
     file, a folder (all files, sorted), or text.
@@ -46,9 +57,11 @@ def read_corpus(source: str | Path, encoding: str = "utf-8") -> Corpus:
     A ``str`` that names no bundled corpus and no existing path is taken as literal text when it
     contains whitespace; otherwise it is reported as a missing path (a likely typo).
     """
+    if isinstance(source, Text):
+        return Corpus(_check_nonempty(normalise(source), "the given string"), "<string>")
     if isinstance(source, str) and source in BUNDLED:
         return Corpus(_read_bundled(source), source)
-    splits = read_splits(source.partition(":")[0]) if isinstance(source, str) else None
+    splits = read_splits(source.partition(":")[0], data_dir) if isinstance(source, str) else None
     if splits is not None:
         assert isinstance(source, str)
         name, _, split = source.partition(":")
@@ -72,14 +85,14 @@ def read_corpus(source: str | Path, encoding: str = "utf-8") -> Corpus:
     raise RnnkitError(f"no such file, folder or bundled corpus: {str(source)!r} (bundled: {names})")
 
 
-def read_splits(source: str | Path) -> dict[str, Corpus] | None:
+def read_splits(source: str | Path, data_dir: str | Path | None = None) -> dict[str, Corpus] | None:
     """The standard splits of a registry text dataset (``"wikitext2"`` -> train, validation,
     test), each named ``"name:split"``; None when ``source`` names no registry dataset."""
     from rnnkit.data.registry import REGISTRY, load  # local import: the registry reads corpora
 
     if not isinstance(source, str) or source not in REGISTRY:
         return None
-    splits = load(source)
+    splits = load(source, mirror=data_dir)
     if not all(isinstance(part, str) for part in splits.values()):
         raise RnnkitError(
             f"{source} holds records (e.g. reviews), not one text corpus; to train a language "

@@ -135,6 +135,7 @@ def write_sentences(
     lowercase: bool = True,
     encoding: str = "utf-8",
     max_words: int | None = None,
+    data_dir: str | Path | None = None,
 ) -> CorpusStats:
     """Stream ``corpus`` into ``out`` in gensim's LineSentence format (see the module docstring).
 
@@ -152,7 +153,7 @@ def write_sentences(
         'the cat sat.\\na dog\\n'
     """
     start = time.perf_counter()
-    source, chunks = _open_source(corpus, encoding)
+    source, chunks = _open_source(corpus, encoding, data_dir)
     with Path(out).open("wb") as fh:
         writer = _SentenceWriter(fh, max_words)
         for text in _whole_tokens(chunks, lowercase, source):
@@ -167,7 +168,9 @@ def write_sentences(
     )
 
 
-def _open_source(corpus: CorpusSource, encoding: str) -> tuple[str, Iterator[str]]:
+def _open_source(
+    corpus: CorpusSource, encoding: str, data_dir: str | Path | None = None
+) -> tuple[str, Iterator[str]]:
     """A description of ``corpus`` and its text, in chunks of about a megabyte."""
     if not isinstance(corpus, str | os.PathLike):
         return "<sentences>", _sentence_chunks(corpus)
@@ -180,7 +183,7 @@ def _open_source(corpus: CorpusSource, encoding: str) -> tuple[str, Iterator[str
     if isinstance(corpus, str) and dataset in datasets.REGISTRY:
         # The train split by default, so that vectors used to initialise a model never saw its
         # test text; "name:split" picks another.
-        return f"{dataset}:{split or 'train'}", _dataset_chunks(dataset, split or "train")
+        return f"{dataset}:{split or 'train'}", _dataset_chunks(dataset, split or "train", data_dir)
     path = Path(name)
     if path.is_dir():
         return name, _folder_chunks(path, encoding)
@@ -200,10 +203,10 @@ def _sentence_chunks(sentences: Iterable[str | Sequence[str]]) -> Iterator[str]:
     yield "\n".join(batch) + "\n"
 
 
-def _dataset_chunks(name: str, split: str) -> Iterator[str]:
+def _dataset_chunks(name: str, split: str, data_dir: str | Path | None) -> Iterator[str]:
     from rnnkit.data.registry import load
 
-    data = load(name, split=split)
+    data = load(name, split=split, mirror=data_dir)
     if isinstance(data, str):
         for i in range(0, len(data), _CHUNK_CHARS):
             yield data[i : i + _CHUNK_CHARS]
@@ -441,6 +444,7 @@ class WordVectors:
         encoding: str = "utf-8",
         max_words: int | None = None,
         quiet: bool = False,
+        data_dir: str | Path | None = None,
     ) -> WordVectors:
         """Train word2vec (skip-gram or CBOW, negative sampling) on ``corpus`` with gensim.
 
@@ -462,7 +466,7 @@ class WordVectors:
         )
         with tempfile.TemporaryDirectory(prefix="rnnkit-w2v-") as tmp:
             sentences = Path(tmp) / "sentences.txt"
-            stats = write_sentences(corpus, sentences, lowercase, encoding, max_words)
+            stats = write_sentences(corpus, sentences, lowercase, encoding, max_words, data_dir)
             model, vocab_s, train_s = _fit(sentences, stats.words, settings, quiet)
         return cls(model.wv, _card(stats, settings, len(model.wv), vocab_s, train_s))
 

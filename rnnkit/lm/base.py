@@ -173,6 +173,7 @@ class LanguageModel(Generic[V]):
         out_dir: str | Path | None = None,
         encoding: str = "utf-8",
         quiet: bool = False,
+        data_dir: str | Path | None = None,
     ) -> Self:
         """Train on ``corpus`` for a budget (5 minutes if none is given); returns ``self``.
 
@@ -183,7 +184,7 @@ class LanguageModel(Generic[V]):
         :meth:`resume`.
         """
         budget_for(minutes, steps, epochs, 1)  # a bad budget fails before any work
-        data = self._splits(corpus, encoding)
+        data = self._splits(corpus, encoding, data_dir)
         vocab = self._build_vocab(data)
         train_ids, val_ids = self._encode(data, vocab)
         streams = self._streams(train_ids)
@@ -212,6 +213,7 @@ class LanguageModel(Generic[V]):
         epochs: float | None = None,
         encoding: str = "utf-8",
         quiet: bool = False,
+        data_dir: str | Path | None = None,
     ) -> Self:
         """Continue the run saved in ``path`` exactly where it stopped.
 
@@ -220,7 +222,7 @@ class LanguageModel(Generic[V]):
         """
         ck = checkpoint.load(path, with_training=True)
         lm = cls._from_checkpoint(ck)
-        data = lm._splits(corpus or ck.config["corpus"]["source"], encoding)
+        data = lm._splits(corpus or ck.config["corpus"]["source"], encoding, data_dir)
         if data.sha256 != ck.config["corpus"]["sha256"]:
             raise RnnkitError(f"{data.source} is not the text this run was trained on")
         train_ids, val_ids = lm._encode(data, lm._require_vocab())
@@ -231,13 +233,13 @@ class LanguageModel(Generic[V]):
         budget = budget_for(minutes, steps, epochs, streams.steps_per_epoch, saved)
         return lm._run(trainer, data, budget, path, quiet)
 
-    def _splits(self, corpus: str | Path, encoding: str) -> Splits:
-        parts = read_splits(corpus)
+    def _splits(self, corpus: str | Path, encoding: str, data_dir: str | Path | None) -> Splits:
+        parts = read_splits(corpus, data_dir)
         if parts is not None and "validation" in parts:
             train, val = parts["train"].text, parts["validation"].text
             source = str(corpus)
         else:
-            whole = read_corpus(corpus, encoding)
+            whole = read_corpus(corpus, encoding, data_dir)
             train, val = _split_text(whole.text, self.settings.val_fraction, self.unit)
             source = whole.source
         text = Corpus(train + val, source)
@@ -429,11 +431,13 @@ class LanguageModel(Generic[V]):
             )
         return token_stream(self._require_model(), torch.from_numpy(ids), batch, cfg, seed)
 
-    def evaluate(self, corpus: str | Path, encoding: str = "utf-8") -> dict[str, float]:
+    def evaluate(
+        self, corpus: str | Path, encoding: str = "utf-8", data_dir: str | Path | None = None
+    ) -> dict[str, float]:
         """Loss on a text (a file, a string, or a registry split such as ``"wikitext2:test"``):
         nats per token, bits per token and perplexity, over every token after the first, read
         with the hidden state carried."""
-        data = read_corpus(corpus, encoding)
+        data = read_corpus(corpus, encoding, data_dir)
         ids = self._require_vocab().encode(data.text, what=data.source)
         if len(ids) < 2:
             raise RnnkitError(f"{data.source} needs at least 2 {self.unit} to be scored")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -133,10 +134,11 @@ def backtest(
     folds: int = 3,
     step: int | None = None,
     max_train: int | None = None,
+    data_dir: str | Path | None = None,
 ) -> Backtest:
     """Rolling-origin backtest of ``models`` (names, or names -> options) on ``series``
     (anything :func:`~rnnkit.timeseries.data.load_series` reads)."""
-    ts = load_series(series)
+    ts = load_series(series, data_dir=data_dir)
     horizon = horizon or ts.default_horizon
     spec = {name: {} for name in models} if not isinstance(models, dict) else dict(models)
     starts = origins(len(ts), horizon, folds, step)

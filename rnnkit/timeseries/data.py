@@ -116,7 +116,7 @@ def load_series(
     freq: str | None = None,
     season: int | None = None,
     missing: str = "ffill",
-    mirror: str | Path | None = None,
+    data_dir: str | Path | None = None,
 ) -> TimeSeries:
     """Read a series from a CSV path, a registry name, a pandas Series / DataFrame or a
     :class:`TimeSeries`; see the module docstring for what happens to untidy input.
@@ -136,7 +136,7 @@ def load_series(
         return source if season is None else replace(source, season=season)
     if missing not in MISSING_POLICIES:
         raise RnnkitError(f"missing must be one of {', '.join(MISSING_POLICIES)}, got {missing!r}")
-    frame = _as_frame(source, mirror)
+    frame = _as_frame(source, data_dir)
     frame = _with_dates(frame, date)
     target = _pick_value(frame, value)
     columns = [target, *covariates]
@@ -180,25 +180,25 @@ def season_of(index: pd.Index) -> int:
 # Reading
 
 
-def _as_frame(source: Any, mirror: str | Path | None) -> pd.DataFrame:
+def _as_frame(source: Any, data_dir: str | Path | None) -> pd.DataFrame:
     if isinstance(source, pd.Series):
         return source.to_frame(name=source.name if source.name is not None else "value")
     if isinstance(source, pd.DataFrame):
         return source
     if isinstance(source, str | Path):
-        return _read_named(source, mirror)
+        return _read_named(source, data_dir)
     raise RnnkitError(
         f"cannot read a time series from a {type(source).__name__}: give a CSV path, a registry "
         "name, or a pandas Series / DataFrame"
     )
 
 
-def _read_named(source: str | Path, mirror: str | Path | None) -> pd.DataFrame:
+def _read_named(source: str | Path, data_dir: str | Path | None) -> pd.DataFrame:
     from rnnkit.data import registry as datasets
 
     name = str(source)
     if name in datasets.REGISTRY and "series" in datasets.REGISTRY[name].splits:
-        frame: pd.DataFrame = datasets.load(name, "series", mirror)
+        frame: pd.DataFrame = datasets.load(name, "series", data_dir)
         return frame
     path = Path(source)
     if not path.is_file():

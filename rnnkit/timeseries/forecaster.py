@@ -69,6 +69,7 @@ class Forecaster:
         covariates: list[str] | tuple[str, ...] = (),
         freq: str | None = None,
         missing: str = "ffill",
+        data_dir: str | Path | None = None,
     ) -> Forecaster:
         """Fit on ``series``: a CSV path, a registry name, a pandas Series / DataFrame or a
         :class:`TimeSeries` (see :func:`~rnnkit.timeseries.data.load_series` for the other
@@ -81,6 +82,7 @@ class Forecaster:
             freq=freq,
             season=self.season,
             missing=missing,
+            data_dir=data_dir,
         )
         horizon = self.horizon or ts.default_horizon
         if horizon > len(ts):
