@@ -13,8 +13,8 @@ import torch
 from numpy.testing import assert_allclose, assert_array_equal
 from safetensors.torch import load_file, save_file
 
-from rnnkit.classify.baseline import TfidfLogReg, classification_report, format_report
-from rnnkit.core.plots import plot_confusion
+from rnnkit.classify.baseline import TfidfLogReg
+from rnnkit.classify.reports import classification_report, format_report, plot_confusion
 from rnnkit.errors import RnnkitError
 
 NOISE = ["the", "a", "film", "movie", "it", "was", "and", "of", "to", "is", "this", "that"]

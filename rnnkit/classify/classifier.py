@@ -28,18 +28,19 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from rnnkit import __version__
-from rnnkit.classify.baseline import TfidfLogReg, classification_report
+from rnnkit.classify.baseline import TfidfLogReg
 from rnnkit.classify.learner import (
     BucketBatches,
     ClassifierLearner,
     FineTuning,
     predict_logits,
 )
+from rnnkit.classify.reports import classification_report
 from rnnkit.core import checkpoint
+from rnnkit.core.device import device_for
 from rnnkit.data.labelled import Labelled, read_labelled, split_validation, tokenize_text
 from rnnkit.data.vocab import EOS, WordVocab
 from rnnkit.errors import RnnkitError
-from rnnkit.lm.base import device_for
 from rnnkit.models.classifier import ClassifierConfig, ClassifierNet, lm_weights
 from rnnkit.training.loop import (
     LoopSettings,

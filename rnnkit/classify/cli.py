@@ -20,8 +20,8 @@ from typing import Any
 import click
 import numpy as np
 
-from rnnkit.classify.baseline import format_report
 from rnnkit.classify.classifier import TextClassifier
+from rnnkit.classify.reports import format_report
 from rnnkit.core.options import DATA_DIR, use_mirror
 from rnnkit.data.labelled import read_text
 from rnnkit.errors import RnnkitError
@@ -190,7 +190,7 @@ def evaluate_classifier(
     columns: tuple[str | None, str | None],
 ) -> None:
     """``rnnkit evaluate`` for a classifier: the report, and the confusion matrix as a PNG."""
-    from rnnkit.core.plots import plot_confusion
+    from rnnkit.classify.reports import plot_confusion
 
     report = clf.evaluate(data, text_column=columns[0], label_column=columns[1], encoding=encoding)
     png = plot_confusion(

@@ -397,7 +397,7 @@ def gradcheck(cell: str, whole_model: bool, seed: int) -> None:
 @click.option("--out", type=click.Path(path_type=Path), help="PNG path [MODEL_DIR/training.png].")
 def plot(model_dir: Path, out: Path | None) -> None:
     """Plot the train and validation loss of the run in MODEL_DIR to a PNG."""
-    from rnnkit.core.plots import plot_training
+    from rnnkit.training.plots import plot_training
 
     click.echo(str(plot_training(model_dir, out)))
 

@@ -12,16 +12,11 @@ A checkpoint is a folder::
 
 Nothing is ever unpickled: JSON and safetensors only. A save builds the whole folder next to the
 target and swaps it in with renames, so a crash leaves either the old checkpoint or the new one,
-never a mix (:func:`_swap_in`; :func:`resolve` recovers the old one if a crash hit mid-swap).
+never a mix (:func:`rnnkit.core.files.atomic_folder`).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +26,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import Tensor
 
+from rnnkit.core.files import atomic_folder, read_json, resolve_folder, write_json
 from rnnkit.errors import RnnkitError
 
 FORMAT = "rnnkit-checkpoint"
@@ -73,27 +69,9 @@ def save(ck: Checkpoint, path: str | Path) -> None:
             write_json(tmp / TRAIN_JSON, ck.train_state)
 
 
-@contextmanager
-def atomic_folder(path: str | Path) -> Iterator[Path]:
-    """Build the folder ``path`` aside (in the folder yielded), then sync it to disk and rename
-    it into place: a crash leaves either the old folder or the new one, never half of one.
-
-    Other files already in ``path`` (logs) are carried over into the new folder.
-    """
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    yield tmp
-    for f in tmp.rglob("*"):
-        if f.is_file():
-            _fsync(f)
-    _swap_in(tmp, path)
-
-
 def load(path: str | Path, with_training: bool = False) -> Checkpoint:
     """Read a checkpoint folder; any missing, truncated or foreign file is a one-line error."""
-    path = resolve(path)
+    path = resolve_folder(path)
     ck = Checkpoint(load_config(path), read_json(path / VOCAB), _read_tensors(path / WEIGHTS))
     if with_training:
         if not (path / TRAIN_JSON).is_file():
@@ -114,7 +92,7 @@ def expect_kind(config: dict[str, Any], kind: str, name: str | None = None) -> N
 
 def load_config(path: str | Path) -> dict[str, Any]:
     """The checked ``config.json`` of a checkpoint folder, without reading its tensors."""
-    path = resolve(path)
+    path = resolve_folder(path)
     config = read_json(path / CONFIG)
     if config.get("format") != FORMAT:
         raise RnnkitError(f"{path} is not an rnnkit checkpoint (config.json has no rnnkit format)")
@@ -126,60 +104,9 @@ def load_config(path: str | Path) -> dict[str, Any]:
     return config
 
 
-def resolve(path: str | Path) -> Path:
-    """The folder to read: ``path``, or its ``.old`` twin if a save was cut off mid-swap."""
-    path = Path(path)
-    old = path.with_name(path.name + ".old")
-    if not path.exists() and old.is_dir():
-        return old
-    if not path.is_dir():
-        raise RnnkitError(f"no checkpoint folder at {path}")
-    return path
-
-
-def _swap_in(tmp: Path, path: Path) -> None:
-    old = path.with_name(path.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if path.exists():
-        # Keep what else lives in the folder (metrics.csv, tensorboard/): a rename keeps the
-        # inode, so a log file that is open for appending goes on working.
-        for entry in path.iterdir():
-            if not (tmp / entry.name).exists():
-                os.rename(entry, tmp / entry.name)
-        os.rename(path, old)
-    os.rename(tmp, path)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def _plain(tensors: dict[str, Tensor]) -> dict[str, Tensor]:
     # safetensors refuses shared storage (tied weights) and non-contiguous views: copy each.
     return {k: v.detach().cpu().clone().contiguous() for k, v in tensors.items()}
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write ``data`` as readable UTF-8 JSON."""
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def _fsync(path: Path) -> None:
-    with path.open("rb") as fh:
-        os.fsync(fh.fileno())
-
-
-def read_json(
-    path: Path, folder: str = "an rnnkit checkpoint", file: str = "an rnnkit checkpoint file"
-) -> dict[str, Any]:
-    """A JSON object from a saved folder; missing, corrupt or non-object files are one-line
-    errors that say what the folder (``folder``) or file (``file``) should have been."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RnnkitError(f"{path.parent} is not {folder}: {path.name} missing") from None
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise RnnkitError(f"{path} is truncated or corrupt (not valid JSON)") from None
-    if not isinstance(data, dict):
-        raise RnnkitError(f"{path} is not {file}")
-    return data
 
 
 def _read_tensors(path: Path) -> dict[str, Tensor]:

@@ -614,16 +614,14 @@ class WordVectors:
     def plot(self, out: str | Path, words: Sequence[str] | None = None, top: int = 50) -> Path:
         """Project ``words`` (default: the ``top`` most frequent) to 2-D with PCA and save a
         labelled scatter plot as PNG; returns the path."""
-        import matplotlib
-
-        matplotlib.use("Agg")  # files only: no display needed
-        import matplotlib.pyplot as plt
+        from rnnkit.core.figures import new_figure, save_png
 
         chosen = list(dict.fromkeys(words)) if words else self.words[:top]
         if len(chosen) < 2:
             raise RnnkitError(f"a plot needs at least 2 distinct words, got {len(chosen)}")
         coords, explained = _pca_2d(self.keyed_vectors[self._known(chosen)])
-        fig, ax = plt.subplots(figsize=(8, 7))
+        fig = new_figure(8, 7)
+        ax = fig.subplots()
         ax.scatter(coords[:, 0], coords[:, 1], s=12, alpha=0.7)
         for word, (x, y) in zip(chosen, coords, strict=True):
             ax.annotate(word, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=9)
@@ -632,10 +630,7 @@ class WordVectors:
         ax.set_title(f"PCA of {len(chosen)} word vectors ({explained:.0%} of their variance)")
         ax.grid(alpha=0.3)
         fig.tight_layout()
-        path = Path(out)
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
-        return path
+        return save_png(fig, out)
 
     # -- reuse ----------------------------------------------------------------------------------
 
@@ -670,8 +665,7 @@ class WordVectors:
         it is built aside and renamed into place, so a crash never leaves a half-written one."""
         from safetensors.numpy import save_file
 
-        # Local import: rnnkit.core.checkpoint imports torch, which queries never need.
-        from rnnkit.core.checkpoint import atomic_folder, write_json
+        from rnnkit.core.files import atomic_folder, write_json
 
         path = Path(path)
         _check_overwrite(path)
@@ -698,7 +692,9 @@ class WordVectors:
         :class:`~rnnkit.errors.RnnkitError`. Nothing is unpickled."""
         from gensim.models import KeyedVectors
 
-        folder = _resolve(Path(path))
+        from rnnkit.core.files import resolve_folder
+
+        folder = resolve_folder(path, "word-vectors folder")
         card = _read_json(folder / CARD)
         if card.get("format") != FORMAT:
             raise RnnkitError(f"{folder} is not an rnnkit word-vectors folder ({CARD} is foreign)")
@@ -807,17 +803,8 @@ def _check_overwrite(path: Path) -> None:
         raise RnnkitError(f"refusing to write into {path}: it holds other files, not word vectors")
 
 
-def _resolve(path: Path) -> Path:
-    """``path``, or its ``.old`` twin when a save was cut off in the middle of the swap."""
-    from rnnkit.core.checkpoint import resolve
-
-    if not path.is_dir() and not path.with_name(path.name + ".old").is_dir():
-        raise RnnkitError(f"no word-vectors folder at {path}")
-    return resolve(path)
-
-
 def _read_json(path: Path) -> dict[str, Any]:
-    from rnnkit.core.checkpoint import read_json
+    from rnnkit.core.files import read_json
 
     return read_json(path, "a word-vectors folder", "an rnnkit word-vectors file")
 

@@ -22,6 +22,7 @@ import torch
 
 from rnnkit import __version__
 from rnnkit.core import checkpoint
+from rnnkit.core.device import device_for
 from rnnkit.data.sources import Corpus, read_corpus, read_splits
 from rnnkit.data.vocab import CharVocab, WordVocab
 from rnnkit.errors import RnnkitError
@@ -528,23 +529,6 @@ class LanguageModel(Generic[V]):
         self._require_model()
         assert self.vocab_ is not None
         return self.vocab_
-
-
-def device_for(name: str, backend: str) -> torch.device:
-    """The device to train on; "auto" picks CUDA (or Apple MPS) when present."""
-    if name == "auto":
-        mps = getattr(torch.backends, "mps", None)
-        name = (
-            "cuda" if torch.cuda.is_available() else "mps" if mps and mps.is_available() else "cpu"
-        )
-    try:
-        device = torch.device(name)
-        torch.empty(0, device=device)
-    except (RuntimeError, AssertionError) as err:
-        raise RnnkitError(f"cannot train on device {name!r}: {str(err).splitlines()[0]}") from None
-    if device.type != "cpu" and backend != "torch":
-        raise RnnkitError(f"the {backend} backend trains on the CPU only")
-    return device
 
 
 def _split_text(text: str, val_fraction: float, unit: str) -> tuple[str, str]:

@@ -24,12 +24,10 @@ def plot_forecast(
         >>> plot_forecast(h, f, tempfile.mkdtemp() + "/f.png").suffix
         '.png'
     """
-    import matplotlib
+    from rnnkit.core.figures import new_figure, save_png
 
-    matplotlib.use("Agg")  # files only: no display needed
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig = new_figure(8, 4)
+    ax = fig.subplots()
     ax.plot(history.index, history.to_numpy(), color="black", lw=1.2, label="history")
     ax.fill_between(
         forecast.index,
@@ -49,7 +47,4 @@ def plot_forecast(
     ax.legend(loc="best")
     fig.autofmt_xdate()
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_png(fig, path, dpi=110)
