@@ -336,7 +336,7 @@ def test_fine_tunes_a_language_model_ulmfit(tmp_path: Path) -> None:
         **{k: v for k, v in SMALL.items() if k not in ("hidden_size", "embed_size")},
     )
     clf.fit(texts, labels, steps=100, quiet=True)
-    net = clf.net_
+    net = clf.model_
     assert net is not None and net.bwd is None and net.config.hidden_size == 16
     assert clf.vocab_ == lm.vocab_  # the language model's words, in its order
     learner = clf._trainer.learner if clf._trainer else None
@@ -446,14 +446,15 @@ def test_bad_settings_fail_at_construction(settings: dict[str, Any], message: st
 
 def test_baseline_columns_follow_the_network_classes() -> None:
     from rnnkit.classify.baseline import TfidfLogReg
+    from rnnkit.classify.blend import Blend
 
     texts = ["goal match", "bread soup", "chip code"] * 20
     labels = ["sport", "food", "tech"] * 20
     clf = TextClassifier(**SMALL).fit(texts, labels, steps=5, quiet=True)
     # A baseline that never saw class 1 (one example of it can land in validation only).
     docs = ["goal match", "bread soup"] * 5
-    clf.baseline_ = TfidfLogReg(min_df=1).fit(docs, [2, 0] * 5)
-    out = clf._baseline_log_proba(["bread soup"])
+    blend = Blend(TfidfLogReg(min_df=1).fit(docs, [2, 0] * 5))
+    out = blend.log_proba(["bread soup"], len(clf.classes_))
     assert out[0, 1].item() == pytest.approx(np.log(1e-12))
-    expected = clf.baseline_.decision_function(["bread soup"])[0]
+    expected = blend.baseline.decision_function(["bread soup"])[0]
     assert out[0, [0, 2]].tolist() == pytest.approx(expected.tolist())

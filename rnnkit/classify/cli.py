@@ -192,7 +192,8 @@ def evaluate_classifier(
     """``rnnkit evaluate`` for a classifier: the report, and the confusion matrix as a PNG."""
     from rnnkit.classify.reports import plot_confusion
 
-    report = clf.evaluate(data, text_column=columns[0], label_column=columns[1], encoding=encoding)
+    found = clf.evaluate(data, text_column=columns[0], label_column=columns[1], encoding=encoding)
+    report: dict[str, Any] = dict(found)
     png = plot_confusion(
         np.array(report["confusion"]),
         [str(c) for c in clf.classes_],

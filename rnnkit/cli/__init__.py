@@ -286,11 +286,12 @@ def generate(
     size, other = (n_words, n_chars) if isinstance(lm, WordLM) else (n_chars, n_words)
     if other is not None:
         raise RnnkitError(f"a {lm.kind} model counts {lm.unit}: use --{lm.unit} or --lines")
-    args = (size, n_lines, prompt, temperature, top_k, top_p, seed, list(stop))
+    args: dict[str, Any] = {lm.size_name: size, "n_lines": n_lines, "prompt": prompt}
+    args |= {"temperature": temperature, "top_k": top_k, "top_p": top_p, "seed": seed}
     if stream or (stream is None and num_samples == 1 and not stop):
-        _stream_text(lm, *args)
+        _stream_text(lm, args)
         return
-    for i, text in enumerate(lm.generate_batch(num_samples, *args)):
+    for i, text in enumerate(lm.generate_batch(num_samples, **args, stop=list(stop))):
         if i:
             click.echo(f"\n----- sample {i + 1} -----")
         click.echo(_lead(lm, prompt) + text)
@@ -302,10 +303,10 @@ def _lead(lm: CharLM | WordLM, prompt: str) -> str:
     return prompt + " " if spaced else prompt
 
 
-def _stream_text(lm: CharLM | WordLM, *args: Any) -> None:
+def _stream_text(lm: CharLM | WordLM, args: dict[str, Any]) -> None:
     """Print characters as they come (same text as the batched path for the same seed)."""
-    click.echo(_lead(lm, args[2]), nl=False)  # the prompt
-    for ch in lm.stream(*args[:-1]):
+    click.echo(_lead(lm, args["prompt"]), nl=False)
+    for ch in lm.stream(**args):
         click.echo(ch, nl=False)
     click.echo()
 
@@ -345,8 +346,8 @@ def evaluate(
         return
     unit = lm.unit.removesuffix("s")
     click.echo(
-        f"{text}: {result[lm.unit]:,} {lm.unit}, loss {result['loss']:.4f} nats/{unit}, "
-        f"{result[lm.bits_key]:.4f} bits/{unit}, perplexity {result['perplexity']:.3f}"
+        f"{text}: {result['tokens']:,} {lm.unit}, loss {result['loss']:.4f} nats/{unit}, "
+        f"{result['bits_per_token']:.4f} bits/{unit}, perplexity {result['perplexity']:.3f}"
     )
 
 

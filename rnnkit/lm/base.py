@@ -1,55 +1,53 @@
 """The language-model estimator shared by :class:`~rnnkit.CharLM` and :class:`~rnnkit.WordLM`.
 
 Everything between a corpus and generated text lives here once: reading the splits, building
-the vocabulary, the model, the one training loop, checkpoints, evaluation and sampling. A model
-kind only says how text becomes tokens (its vocabulary type), how sizes are counted when it
-generates, and its measured defaults.
+the vocabulary, the model, the training run (on the shared estimator lifecycle), evaluation and
+sampling. A model kind only says how text becomes tokens (its vocabulary type), how sizes are
+counted when it generates, and its measured defaults (:mod:`rnnkit.lm.planning`).
 """
 
 from __future__ import annotations
 
-import math
-import sys
-import time
+import logging
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 import numpy as np
 import torch
 
-from rnnkit import __version__
 from rnnkit.core import checkpoint
-from rnnkit.core.device import device_for
-from rnnkit.data.sources import Corpus, read_corpus, read_splits
+from rnnkit.core.results import LMEvaluation, scores
+from rnnkit.core.rng import seeded
+from rnnkit.data.sources import Corpus, Text, read_corpus, read_splits
 from rnnkit.data.vocab import CharVocab, WordVocab
 from rnnkit.errors import RnnkitError
+from rnnkit.lm import planning
 from rnnkit.lm.learner import OptimSettings, TorchLMLearner, stream_loss
 from rnnkit.lm.numpy_learner import NumpyLMLearner
 from rnnkit.lm.sampling import Counter, SamplingConfig, generate_texts, token_stream
 from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
-from rnnkit.training.loop import (
-    LoopSettings,
-    Trainer,
-    run_keeping_best,
-)
+from rnnkit.training.estimator import Estimator
+from rnnkit.training.loop import LoopSettings, Trainer
 from rnnkit.training.schedule import Budget, budget_for
 from rnnkit.training.streams import TokenStreams
+
+logger = logging.getLogger(__name__)
 
 #: Training backends: both train the same RecurrentLM weights (same names, same checkpoint).
 LEARNERS: dict[str, type[TorchLMLearner] | type[NumpyLMLearner]] = {
     "torch": TorchLMLearner,
     "numpy": NumpyLMLearner,
 }
-
-#: Timed training steps of the speed probe that plans a timed run's epochs.
-PROBE_STEPS = 3
 V = TypeVar("V", CharVocab, WordVocab)
 Self = TypeVar("Self", bound="LanguageModel[Any]")
 #: Architecture options shared by every kind (the rest of ModelConfig is per kind).
 ARCH = ("cell", "hidden_size", "embed_size", "num_layers", "dropout", "tie_weights")
+#: A source of text: a registry or bundled name, a path, or the text itself (see
+#: :mod:`rnnkit.data.sources` for the rule).
+Source = str | Path
 
 
 @dataclass
@@ -82,22 +80,20 @@ class Splits:
     chars: int
 
 
-class LanguageModel(Generic[V]):
+class LanguageModel(Estimator, Generic[V]):
     """Base of the recurrent language models; see :class:`~rnnkit.CharLM` for the API."""
 
-    kind: ClassVar[str]
+    net_type = RecurrentLM
+    config_type = ModelConfig
+    settings_type: ClassVar[type[TrainSettings]] = TrainSettings
     unit: ClassVar[str]  # what a token is, for messages and progress: "chars" or "words"
+    size_name: ClassVar[str]  # the generate() size counted in tokens: "n_chars", "n_words"
     vocab_type: ClassVar[type[CharVocab] | type[WordVocab]]
-    #: Measured defaults by training time budget in seconds: (limit, values) rows.
-    auto: ClassVar[tuple[tuple[float, dict[str, Any]], ...]]
-    #: Defaults by the passes over the training text the budget buys: (limit, values) rows,
-    #: for the regularisation, which must follow epochs, not time: a budget that is short on
-    #: a large corpus underfits, the same budget on a small one overfits. Empty: ``auto`` only.
-    by_epochs: ClassVar[tuple[tuple[float, dict[str, Any]], ...]] = ()
+    #: Measured defaults by time budget and by the epochs it buys (see rnnkit.lm.planning).
+    defaults: ClassVar[planning.Defaults]
     #: ModelConfig fields this kind exposes beyond ARCH, with their defaults.
     extra_arch: ClassVar[dict[str, Any]] = {}
-    settings_type: ClassVar[type[TrainSettings]] = TrainSettings
-    bits_key: ClassVar[str]  # the name of bits per token in evaluate(): "bpc", "bpw"
+    bits_key: ClassVar[str]  # the kind's name of bits per token in evaluate(): "bpc", "bpw"
     sample_size: ClassVar[dict[str, int]]  # the sample printed at each validation
 
     def __init__(
@@ -110,7 +106,7 @@ class LanguageModel(Generic[V]):
         tie_weights: bool | None = None,
         **options: Any,
     ) -> None:
-        self.arch: dict[str, Any] = {
+        arch: dict[str, Any] = {
             "cell": cell,
             "hidden_size": hidden_size,
             "embed_size": embed_size,
@@ -118,13 +114,8 @@ class LanguageModel(Generic[V]):
             "dropout": dropout,
             "tie_weights": tie_weights,
         }
-        self.arch.update({k: options.pop(k, v) for k, v in self.extra_arch.items()})
-        known = {f.name for f in fields(self.settings_type)}
-        unknown = set(options) - known
-        if unknown:
-            name = type(self).__name__
-            raise RnnkitError(f"unknown {name} setting(s): {', '.join(sorted(unknown))}")
-        self.settings = self.settings_type(**options)
+        arch.update({k: options.pop(k, v) for k, v in self.extra_arch.items()})
+        super().__init__(arch, options)
         if self.settings.backend not in LEARNERS:
             backends = ", ".join(LEARNERS)
             raise RnnkitError(
@@ -134,15 +125,13 @@ class LanguageModel(Generic[V]):
         self.settings_ = self.settings  # the settings of the last fit, with "auto" resolved
         self.model_: RecurrentLM | None = None
         self.vocab_: V | None = None
-        self.info_: dict[str, Any] = {}
-        self._trainer: Trainer | None = None  # the last run's, for inspection
-        self._snapshot: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None
 
     # ----------------------------------------------------------------------- per kind
     def _build_vocab(self, data: Splits) -> V:
         raise NotImplementedError
 
-    def _counter(self, sizes: dict[str, int | None]) -> Callable[[], Counter]:
+    def _counts(self, size_name: str) -> Callable[[str], int]:
+        """How many units of ``size_name`` (a token size or ``n_lines``) a piece holds."""
         raise NotImplementedError
 
     def _piece(self, vocab: V) -> Callable[[int], str]:
@@ -152,6 +141,10 @@ class LanguageModel(Generic[V]):
     def _finish(self, text: str, sizes: dict[str, int | None]) -> str:
         """Tidy one generated sample (e.g. drop the newline that ended the last line)."""
         return text.removesuffix("\n") if sizes.get("n_lines") is not None else text
+
+    def _tidy_stream(self, pieces: Iterator[str]) -> Iterator[str]:
+        """Streamed pieces as :meth:`_finish` would leave them (unchanged by default)."""
+        return pieces
 
     def _model_config(self, vocab_size: int, arch: dict[str, Any]) -> ModelConfig:
         return ModelConfig(vocab_size=vocab_size, **arch)
@@ -166,8 +159,9 @@ class LanguageModel(Generic[V]):
     # ----------------------------------------------------------------------------- training
     def fit(
         self: Self,
-        corpus: str | Path = "shakespeare",
+        corpus: Source = "shakespeare",
         *,
+        text: str | None = None,
         minutes: float | None = None,
         steps: int | None = None,
         epochs: float | None = None,
@@ -176,38 +170,45 @@ class LanguageModel(Generic[V]):
         quiet: bool = False,
         data_dir: str | Path | None = None,
     ) -> Self:
-        """Train on ``corpus`` for a budget (5 minutes if none is given); returns ``self``.
+        """Train on ``corpus`` (or on ``text``, the text itself) for a budget (5 minutes if
+        none is given); returns ``self``.
 
         A registry dataset with a validation split (e.g. ``"wikitext2"``) trains on its train
         split and validates on its validation split; any other text is split, first
         ``1 - val_fraction`` for training. With ``out_dir`` the best checkpoint and the training
         state are written there at each validation, so the run can be resumed with
-        :meth:`resume`.
+        :meth:`resume`. ``data_dir`` is a local mirror of the data sets (default: the
+        ``RNNKIT_DATA`` environment variable).
         """
         budget_for(minutes, steps, epochs, 1)  # a bad budget fails before any work
-        data = self._splits(corpus, encoding, data_dir)
+        data = self._splits(Text(text) if text is not None else corpus, encoding, data_dir)
         vocab = self._build_vocab(data)
         train_ids, val_ids = self._encode(data, vocab)
         streams = self._streams(train_ids)
         budget = budget_for(minutes, steps, epochs, streams.steps_per_epoch)
         arch, settings, planned = self._plan(len(vocab), streams, val_ids, budget)
         if planned is not None and not quiet:
-            chosen = ", ".join(f"{k} {arch[k]}" for k in self.by_epochs[0][1])
-            print(f"planned {planned:.1f} epochs for this budget: {chosen}", file=sys.stderr)
+            chosen = ", ".join(f"{k} {arch[k]}" for k in self.defaults.planned)
+            logger.info("planned %.1f epochs for this budget: %s", planned, chosen)
         # Only now that nothing can fail on the data is this object's old model replaced.
         self.vocab_, self.settings_ = vocab, settings
-        self.info_ = {} if planned is None else {"planned_epochs": round(planned, 2)}
-        torch.manual_seed(self.settings.seed)
-        self.model_ = RecurrentLM(self._model_config(len(self.vocab_), arch))
-        self._init_weights(self.model_, self.vocab_)
-        trainer = self._make_trainer(streams, val_ids, out_dir)
-        return self._run(trainer, data, budget, out_dir, quiet)
+        self.info_ = {"corpus": _described(data)}
+        if planned is not None:
+            self.info_["planned_epochs"] = round(planned, 2)
+
+        def start() -> tuple[Trainer, Budget]:
+            self.model_ = RecurrentLM(self._model_config(len(vocab), arch))
+            self._init_weights(self.model_, vocab)
+            return self._make_trainer(streams, val_ids, out_dir), budget
+
+        self._train(start, out_dir, quiet)
+        return self
 
     @classmethod
     def resume(
         cls: type[Self],
         path: str | Path,
-        corpus: str | Path | None = None,
+        corpus: Source | None = None,
         *,
         minutes: float | None = None,
         steps: int | None = None,
@@ -216,25 +217,23 @@ class LanguageModel(Generic[V]):
         quiet: bool = False,
         data_dir: str | Path | None = None,
     ) -> Self:
-        """Continue the run saved in ``path`` exactly where it stopped.
+        """Continue the run saved in ``path`` exactly where it stopped, on the text it was
+        trained on (read again from where it came, or ``corpus``; checked by its sha256).
 
         Without a new budget it runs to the budget it was started with; a new budget replaces
         it (as a total, counted from the start of the run).
         """
-        ck = checkpoint.load(path, with_training=True)
-        lm = cls._from_checkpoint(ck)
-        data = lm._splits(corpus or ck.config["corpus"]["source"], encoding, data_dir)
-        if data.sha256 != ck.config["corpus"]["sha256"]:
-            raise RnnkitError(f"{data.source} is not the text this run was trained on")
-        train_ids, val_ids = lm._encode(data, lm._require_vocab())
-        streams = lm._streams(train_ids)
-        trainer = lm._make_trainer(streams, val_ids, path)
-        trainer.restore(ck.train_tensors, ck.train_state or {}, ck.weights)
-        saved = ck.config["training"]["budget"]
-        budget = budget_for(minutes, steps, epochs, streams.steps_per_epoch, saved)
-        return lm._run(trainer, data, budget, path, quiet)
 
-    def _splits(self, corpus: str | Path, encoding: str, data_dir: str | Path | None) -> Splits:
+        def prepare(lm: Self, config: dict[str, Any]) -> Trainer:
+            data = lm._splits(corpus or config["corpus"]["source"], encoding, data_dir)
+            if data.sha256 != config["corpus"]["sha256"]:
+                raise RnnkitError(f"{data.source} is not the text this run was trained on")
+            train_ids, val_ids = lm._encode(data, lm._require_vocab())
+            return lm._make_trainer(lm._streams(train_ids), val_ids, path)
+
+        return cls._resume(path, prepare, minutes, steps, epochs, quiet)
+
+    def _splits(self, corpus: Source, encoding: str, data_dir: str | Path | None) -> Splits:
         parts = read_splits(corpus, data_dir)
         if parts is not None and "validation" in parts:
             train, val = parts["train"].text, parts["validation"].text
@@ -252,13 +251,7 @@ class LanguageModel(Generic[V]):
         """Architecture and settings with every "auto" (None) value filled in for a budget of
         ``seconds`` (None: not timed) that makes ``passes`` over the training text (None: the
         first ``by_epochs`` row, as for validating the architecture)."""
-        auto = next(values for limit, values in self.auto if seconds is None or seconds <= limit)
-        if self.by_epochs:
-            rows = self.by_epochs
-            auto = {**auto, **next(v for limit, v in rows if passes is None or passes <= limit)}
-        arch = {k: auto.get(k) if v is None else v for k, v in self.arch.items()}
-        tuned = {k: auto[k] for k in ("lr", "weight_decay") if getattr(self.settings, k) is None}
-        return arch, replace(self.settings, **tuned)
+        return self.defaults.resolve(self.arch, self.settings, seconds, passes)
 
     def _encode(self, data: Splits, vocab: V) -> tuple[np.ndarray, np.ndarray]:
         """The training and validation token ids (validation cut to ``val_max_chars``)."""
@@ -276,7 +269,7 @@ class LanguageModel(Generic[V]):
     def _learner(
         self, model: RecurrentLM, val_ids: np.ndarray, s: TrainSettings
     ) -> TorchLMLearner | NumpyLMLearner:
-        model.to(device_for(s.device, s.backend))
+        model.to(self._device())
         assert s.weight_decay is not None
         opt = OptimSettings(s.weight_decay, clip=s.clip)
         return LEARNERS[s.backend](model, val_ids, opt, s.seq_len, self._training_sample)
@@ -288,41 +281,14 @@ class LanguageModel(Generic[V]):
     def _plan(
         self, vocab_size: int, streams: TokenStreams, val_ids: np.ndarray, budget: Budget
     ) -> tuple[dict[str, Any], TrainSettings, float | None]:
-        """The run's architecture and settings, and the epochs planned to choose them (None
-        where the defaults follow time alone, or every regulariser is set by the user)."""
-        arch, settings = self._resolved(budget.seconds)
-        if not self.by_epochs or all(self.arch[k] is not None for k in self.by_epochs[0][1]):
-            return arch, settings, None
-        passes = self._planned_epochs(vocab_size, arch, settings, streams, val_ids, budget)
-        chosen, settings = self._resolved(budget.seconds, passes)
-        if budget.seconds is not None and chosen != arch:
-            # Regularisers slow a step (weight drop most): plan again at the chosen model's speed.
-            passes = self._planned_epochs(vocab_size, chosen, settings, streams, val_ids, budget)
-            chosen, settings = self._resolved(budget.seconds, passes)
-        return chosen, settings, passes
+        """The run's architecture and settings, and the epochs planned to choose them."""
 
-    def _planned_epochs(
-        self,
-        vocab_size: int,
-        arch: dict[str, Any],
-        s: TrainSettings,
-        streams: TokenStreams,
-        val_ids: np.ndarray,
-        budget: Budget,
-    ) -> float:
-        """How many passes over the training text the budget buys (the first limit reached).
+        def probe(arch: dict[str, Any], s: TrainSettings) -> float:
+            return self._seconds_per_step(vocab_size, arch, s, val_ids, streams)
 
-        Exact for a step budget (epochs count in steps). A time budget is turned into steps at
-        the speed of this model on this device, measured on a throwaway copy: one warm-up
-        step, then ``PROBE_STEPS`` timed ones (validation time is not part of a budget, nor
-        is this).
-        """
-        steps = [] if budget.steps is None else [float(budget.steps)]
-        if budget.seconds is not None:
-            steps.append(
-                budget.seconds / self._seconds_per_step(vocab_size, arch, s, val_ids, streams)
-            )
-        return min(steps) / streams.steps_per_epoch
+        return planning.plan(
+            self.defaults, self.arch, self.settings, budget, streams.steps_per_epoch, probe
+        )
 
     def _seconds_per_step(
         self,
@@ -332,15 +298,15 @@ class LanguageModel(Generic[V]):
         val_ids: np.ndarray,
         streams: TokenStreams,
     ) -> float:
+        """The speed of this model on this device, measured on a throwaway copy (under its own
+        RNG fork, so neither the run nor the caller sees its draws)."""
         assert s.lr is not None
-        model = RecurrentLM(self._model_config(vocab_size, arch))
-        self._freeze(model)
-        learner = self._learner(model, val_ids, s)
-        learner.train_step(streams.batch(0), s.lr)  # warm-up: allocations, kernel choices
-        start = time.perf_counter()
-        for step in range(1, PROBE_STEPS + 1):
-            learner.train_step(streams.batch(step), s.lr)
-        return (time.perf_counter() - start) / PROBE_STEPS
+        lr = s.lr
+        with seeded(s.seed, self._device()):
+            model = RecurrentLM(self._model_config(vocab_size, arch))
+            self._freeze(model)
+            learner = self._learner(model, val_ids, s)
+            return planning.time_steps(lambda i: learner.train_step(streams.batch(i), lr))
 
     def _make_trainer(
         self, streams: TokenStreams, val_ids: np.ndarray, out_dir: str | Path | None
@@ -361,34 +327,101 @@ class LanguageModel(Generic[V]):
         self._trainer = Trainer(learner, streams, loop, log_dir)
         return self._trainer
 
-    def _run(
-        self: Self,
-        trainer: Trainer,
-        data: Splits,
-        budget: Budget,
-        out_dir: str | Path | None,
-        quiet: bool,
-    ) -> Self:
-        self.info_.update(
-            corpus={"source": data.source, "chars": data.chars, "sha256": data.sha256},
-            budget={"steps": budget.steps, "seconds": budget.seconds},
-        )
-        save = None
-        if out_dir is not None:
-
-            def save(best: dict, tensors: dict, meta: dict) -> None:
-                self.info_["stats"] = _stats(trainer)
-                self._write(out_dir, best, tensors, meta)
-
-        # Generation and evaluation run on the CPU (see sampling.token_stream).
-        self._snapshot = run_keeping_best(trainer, budget, self._require_model(), save, quiet)
-        self.info_["stats"] = _stats(trainer)
-        return self
+    def _stats(self, trainer: Trainer) -> dict[str, Any]:
+        tokens = trainer.state.step * trainer.settings.tokens_per_step
+        return {**trainer.summary(), "tokens_seen": tokens}
 
     def _training_sample(self) -> str:
-        return self._sample_text(1, dict(self.sample_size), "", SamplingConfig(0.8), 0, ())[0]
+        sizes = {**dict.fromkeys((self.size_name, "n_lines")), **self.sample_size}
+        return self._sample_text(1, sizes, "", SamplingConfig(0.8), 0, ())[0]
 
     # ----------------------------------------------------------------------------- using
+    def generate(
+        self,
+        *,
+        n_lines: int | None = None,
+        prompt: str = "",
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        seed: int | None = None,
+        stop: str | list[str] | None = None,
+        **size: int | None,
+    ) -> str:
+        """Generate exactly ``n_lines`` lines, or exactly N tokens given as the kind's own size
+        (``n_chars=`` for :class:`~rnnkit.CharLM`, ``n_words=`` for :class:`~rnnkit.WordLM`).
+
+        The prompt primes the model and is *not* part of the result (and not counted). With
+        ``n_lines`` the result holds ``n_lines`` lines (blank lines count) and no trailing
+        newline. A stop string ends the text early and is removed; temperature 0 is greedy;
+        ``top_k`` / ``top_p`` restrict sampling to the most likely tokens. The same ``seed``
+        gives the same text, whatever else runs in other threads.
+        """
+        return self.generate_batch(
+            1,
+            n_lines=n_lines,
+            prompt=prompt,
+            temperature=temperature,
+            top_k=top_k,
+            top_p=top_p,
+            seed=seed,
+            stop=stop,
+            **size,
+        )[0]
+
+    def generate_batch(
+        self,
+        num_samples: int,
+        *,
+        n_lines: int | None = None,
+        prompt: str = "",
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        seed: int | None = None,
+        stop: str | list[str] | None = None,
+        **size: int | None,
+    ) -> list[str]:
+        """Like :meth:`generate`, for ``num_samples`` independent samples computed as a batch."""
+        sizes = self._sizes(size, n_lines)
+        one_size(sizes)
+        cfg = SamplingConfig(temperature, top_k, top_p)
+        return self._sample_text(num_samples, sizes, prompt, cfg, seed, stops(stop))
+
+    def stream(
+        self,
+        *,
+        n_lines: int | None = None,
+        prompt: str = "",
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        seed: int | None = None,
+        **size: int | None,
+    ) -> Iterator[str]:
+        """Yield generated text one recurrent step at a time (a character, or a word with the
+        space before it). With a size, the pieces joined equal ``generate(...)`` with the same
+        arguments (``n_lines`` stops before the last newline); with no size, it never ends."""
+        sizes = self._sizes(size, n_lines)
+        cfg = SamplingConfig(temperature, top_k, top_p)
+        return self._tidy_stream(self._stream_pieces(sizes, prompt, cfg, seed))
+
+    def _sizes(self, size: dict[str, int | None], n_lines: int | None) -> dict[str, int | None]:
+        """The token size and ``n_lines``; a size of another kind is a one-line error."""
+        wrong = set(size) - {self.size_name}
+        if wrong:
+            name = type(self).__name__
+            raise RnnkitError(
+                f"a {name} counts {self.unit}: give {self.size_name}= or n_lines=, "
+                f"not {', '.join(sorted(wrong))}"
+            )
+        return {self.size_name: size.get(self.size_name), "n_lines": n_lines}
+
+    def _counter(self, sizes: dict[str, int | None]) -> Callable[[], Counter]:
+        name, n = one_size(sizes)
+        counts = self._counts(name)
+        return lambda: Counter(n, counts)
+
     def _sample_text(
         self,
         num_samples: int,
@@ -433,102 +466,54 @@ class LanguageModel(Generic[V]):
         return token_stream(self._require_model(), torch.from_numpy(ids), batch, cfg, seed)
 
     def evaluate(
-        self, corpus: str | Path, encoding: str = "utf-8", data_dir: str | Path | None = None
-    ) -> dict[str, float]:
-        """Loss on a text (a file, a string, or a registry split such as ``"wikitext2:test"``):
-        nats per token, bits per token and perplexity, over every token after the first, read
-        with the hidden state carried."""
+        self, corpus: Source, encoding: str = "utf-8", data_dir: str | Path | None = None
+    ) -> LMEvaluation:
+        """Loss on a text (a file, a string, or a registry split such as ``"wikitext2:test"``)
+        over every token after the first, read with the hidden state carried: the core fields
+        of :class:`~rnnkit.core.results.Evaluation` (nats per token, perplexity, bits per
+        token, tokens, unit), and the kind's own names for bits and tokens (``bpc`` and
+        ``chars``, or ``bpw`` and ``words``)."""
         data = read_corpus(corpus, encoding, data_dir)
         ids = self._require_vocab().encode(data.text, what=data.source)
         if len(ids) < 2:
             raise RnnkitError(f"{data.source} needs at least 2 {self.unit} to be scored")
         loss = stream_loss(self._require_model(), ids, self.settings.seq_len)
-        return {
-            "loss": loss,
-            self.bits_key: loss / math.log(2),
-            "perplexity": math.exp(loss),
-            self.unit: len(ids),
-        }
+        core = scores(loss, len(ids), self.unit)
+        aliases = {self.bits_key: core["bits_per_token"], self.unit: len(ids)}
+        return cast(LMEvaluation, {**core, **aliases})
 
     # ----------------------------------------------------------------------------- files
-    def save(self, path: str | Path) -> None:
-        """Write the model as a checkpoint folder (with the training state after ``fit``)."""
-        model = self._require_model()
-        tensors, meta = self._snapshot if self._snapshot is not None else ({}, None)
-        self._write(path, model.state_dict(), tensors, meta)
+    def _saved_settings(self) -> TrainSettings:
+        return self.settings_
 
-    def _write(
-        self, path: str | Path, weights: dict, tensors: dict, meta: dict[str, Any] | None
-    ) -> None:
-        model, vocab = self._require_model(), self._require_vocab()
-        config = {
-            "kind": self.kind,
-            "backend": self.settings_.backend,
-            "rnnkit_version": __version__,
-            "model": model.config.to_json(),
-            "training": {
-                **asdict(self.settings_),
-                "budget": self.info_.get("budget"),
-                **{k: v for k, v in self.info_.items() if k == "planned_epochs"},
-            },
-            "corpus": self.info_.get("corpus"),
-            "stats": self.info_.get("stats", {}),
-        }
-        checkpoint.save(
-            checkpoint.Checkpoint(config, vocab.to_json(), weights, meta, tensors), path
-        )
+    def _config_json(self) -> dict[str, Any]:
+        return {"corpus": self.info_.get("corpus")}
+
+    def _training_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.info_.items() if k == "planned_epochs"}
 
     @classmethod
-    def load(cls: type[Self], path: str | Path) -> Self:
-        """Load a checkpoint folder written by :meth:`save`, ``fit`` or ``rnnkit train``."""
-        return cls._from_checkpoint(checkpoint.load(path))
+    def _arch_of(cls, config: ModelConfig) -> dict[str, Any]:
+        return {k: v for k, v in asdict(config).items() if k in ARCH or k in cls.extra_arch}
 
-    @classmethod
-    def _from_checkpoint(cls: type[Self], ck: checkpoint.Checkpoint) -> Self:
-        checkpoint.expect_kind(ck.config, cls.kind)
-        cfg = ModelConfig(**ck.config["model"])
-        training = ck.config.get("training", {})
-        known = {f.name for f in fields(cls.settings_type)}
-        arch = {k: v for k, v in asdict(cfg).items() if k in ARCH or k in cls.extra_arch}
-        lm = cls(**arch, **{k: v for k, v in training.items() if k in known})
-        lm.vocab_ = cls.vocab_type.from_json(ck.vocab)
-        lm.model_ = RecurrentLM(cfg)
-        try:
-            lm.model_.load_state_dict(ck.weights)
-        except RuntimeError:
-            raise RnnkitError(
-                "the weights do not match the model described in config.json"
-            ) from None
-        lm.info_ = {
-            "corpus": ck.config.get("corpus"),
-            "budget": training.get("budget"),
-            "stats": ck.config.get("stats", {}),
-        }
-        if training.get("planned_epochs") is not None:
-            lm.info_["planned_epochs"] = training["planned_epochs"]
-        return lm
+    def _restore(self, ck: checkpoint.Checkpoint) -> None:
+        self.vocab_ = self.vocab_type.from_json(ck.vocab)  # type: ignore[assignment]
+        self.info_ = {"corpus": ck.config.get("corpus"), **self.info_}
+        planned = ck.config.get("training", {}).get("planned_epochs")
+        if planned is not None:
+            self.info_["planned_epochs"] = planned
 
-    def info(self) -> dict[str, Any]:
-        """Kind, architecture, sizes, vocabulary, corpus and training statistics."""
-        model, vocab = self._require_model(), self._require_vocab()
-        return {
-            "kind": self.kind,
-            **asdict(model.config),
-            "parameters": sum(p.numel() for p in model.parameters()),
-            "vocab": vocab.summary(),
-            **{k: v for k, v in self.info_.items() if k != "budget"},
-        }
+    def _info_extra(self) -> dict[str, Any]:
+        return {"vocab": self._require_vocab().summary()}
 
     def _require_model(self) -> RecurrentLM:
-        if self.model_ is None:
-            name = type(self).__name__
-            raise RnnkitError(f"this {name} is not trained yet: call fit() or {name}.load()")
-        return self.model_
+        model = super()._require_model()
+        assert isinstance(model, RecurrentLM)
+        return model
 
-    def _require_vocab(self) -> V:
-        self._require_model()
-        assert self.vocab_ is not None
-        return self.vocab_
+
+def _described(data: Splits) -> dict[str, Any]:
+    return {"source": data.source, "chars": data.chars, "sha256": data.sha256}
 
 
 def _split_text(text: str, val_fraction: float, unit: str) -> tuple[str, str]:
@@ -545,11 +530,6 @@ def _split_text(text: str, val_fraction: float, unit: str) -> tuple[str, str]:
             f"the corpus ({len(text)} chars) is too short to hold out validation text"
         )
     return text[:cut], text[cut:]
-
-
-def _stats(trainer: Trainer) -> dict[str, Any]:
-    tokens = trainer.state.step * trainer.settings.tokens_per_step
-    return {**trainer.summary(), "tokens_seen": tokens}
 
 
 def one_size(sizes: dict[str, int | None]) -> tuple[str, int]:

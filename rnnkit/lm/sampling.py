@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from rnnkit.core import rng
 from rnnkit.errors import RnnkitError
 from rnnkit.models.recurrent_lm import RecurrentLM, State
 
@@ -170,8 +171,7 @@ def token_stream(
     seed: int | None,
 ) -> Iterator[Tensor]:
     """Endless stream of sampled token batches [B], one recurrent step each."""
-    generator = torch.Generator()
-    generator.manual_seed(seed if seed is not None else torch.seed())
+    generator = rng.generator(seed)  # never the global RNG: many threads may sample at once
     if model.embed.weight.device.type != "cpu":
         # One token at a time, a GPU would spend its time launching kernels: sample on the CPU.
         model = copy.deepcopy(model).cpu()

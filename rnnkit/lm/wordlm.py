@@ -11,8 +11,8 @@ import torch
 
 from rnnkit.data.vocab import EOS, WordVocab
 from rnnkit.errors import RnnkitError
-from rnnkit.lm.base import LanguageModel, Splits, TrainSettings, one_size, stops
-from rnnkit.lm.sampling import Counter, SamplingConfig
+from rnnkit.lm.base import LanguageModel, Splits, TrainSettings
+from rnnkit.lm.planning import Defaults
 from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
 
 if TYPE_CHECKING:
@@ -51,6 +51,8 @@ class WordLM(LanguageModel[WordVocab]):
     model trainable on a CPU; small ones a full softmax. Either can score words against the
     embedding (``tie_weights``; by default, runs long enough for the AWD-LSTM regularisers).
 
+    ``generate`` writes ``n_words`` words or ``n_lines`` lines.
+
     Example:
         >>> text = "the cat sat on the mat\\nthe dog sat on the log\\n" * 30
         >>> lm = WordLM(hidden_size=32, embed_size=16, seq_len=8, batch_size=4)
@@ -61,6 +63,7 @@ class WordLM(LanguageModel[WordVocab]):
 
     kind = KIND
     unit = "words"
+    size_name = "n_words"
     bits_key = "bpw"
     vocab_type = WordVocab
     settings_type = WordSettings
@@ -72,11 +75,7 @@ class WordLM(LanguageModel[WordVocab]):
         "variational": True,
         "adaptive": None,
     }
-    #: Sizes and rates by time budget; the regularisation by the epochs it buys (below).
-    auto: ClassVar[tuple[tuple[float, dict[str, Any]], ...]] = (
-        (1800.0, {**_SIZES, "lr": 5e-3, "weight_decay": 0.01}),
-        (math.inf, {**_SIZES, "lr": 3e-3, "weight_decay": 0.01}),
-    )
+    #: Sizes and rates by time budget; the regularisation by the epochs it buys.
     #: Up to 3 epochs, no dropout: replaying 13 recipes for the steps their measured CPU speed
     #: reaches in 10 minutes (benchmarks/wordlm_recipes.py), WikiText-2 (1.7 epochs) was best
     #: without any, PTB (5 epochs) best with light dropout (validation 120.3, none 123.4,
@@ -86,10 +85,16 @@ class WordLM(LanguageModel[WordVocab]):
     #: 15.6 epochs) from test 106.8 to 98.3, but it raised the perplexity of runs of up to 6
     #: epochs (WikiText-2 10 minutes 189.2 against 155.8 untied, 30 minutes 136.8 against
     #: 133.1; PTB 10 minutes 124.5 against 113.9), so only the long runs are tied.
-    by_epochs: ClassVar[tuple[tuple[float, dict[str, Any]], ...]] = (
-        (3.0, {**_NO_DROPOUT, **_UNTIED}),
-        (8.0, {**_LIGHT, **_UNTIED}),
-        (math.inf, {**_AWD, **_TIED}),
+    defaults = Defaults(
+        auto=(
+            (1800.0, {**_SIZES, "lr": 5e-3, "weight_decay": 0.01}),
+            (math.inf, {**_SIZES, "lr": 3e-3, "weight_decay": 0.01}),
+        ),
+        by_epochs=(
+            (3.0, {**_NO_DROPOUT, **_UNTIED}),
+            (8.0, {**_LIGHT, **_UNTIED}),
+            (math.inf, {**_AWD, **_TIED}),
+        ),
     )
     #: Vocabularies at least this large get an adaptive softmax when ``adaptive`` is None.
     adaptive_from = 5000
@@ -156,11 +161,10 @@ class WordLM(LanguageModel[WordVocab]):
             raise RnnkitError(f"the {s.backend} backend cannot freeze the embeddings")
         model.embed.weight.requires_grad_(not s.freeze_embeddings)
 
-    def _counter(self, sizes: dict[str, int | None]) -> Callable[[], Counter]:
-        name, n = one_size(sizes)
-        if name == "n_words":
-            return lambda: Counter(n, lambda piece: int(piece != "\n"))
-        return lambda: Counter(n, lambda piece: int(piece == "\n"))
+    def _counts(self, size_name: str) -> Callable[[str], int]:
+        if size_name == "n_words":
+            return lambda piece: int(piece != "\n")
+        return lambda piece: int(piece == "\n")
 
     def _piece(self, vocab: WordVocab) -> Callable[[int], str]:
         # The space goes before a word, so a line ends exactly as written ("end.\n"), which is
@@ -172,58 +176,7 @@ class WordLM(LanguageModel[WordVocab]):
         lines = [line.removeprefix(" ") for line in text.split("\n")]
         return super()._finish("\n".join(lines), sizes)
 
-    def generate(
-        self,
-        n_words: int | None = None,
-        n_lines: int | None = None,
-        prompt: str = "",
-        temperature: float = 1.0,
-        top_k: int | None = None,
-        top_p: float | None = None,
-        seed: int | None = None,
-        stop: str | list[str] | None = None,
-    ) -> str:
-        """Generate exactly ``n_words`` words or ``n_lines`` lines after the prompt.
-
-        Words are joined by spaces and ``<eos>`` becomes a line break (not counted as a word).
-        The prompt is not part of the result; its words outside the vocabulary are read as
-        ``<unk>`` and reported with a warning.
-        """
-        return self.generate_batch(
-            1, n_words, n_lines, prompt, temperature, top_k, top_p, seed, stop
-        )[0]
-
-    def generate_batch(
-        self,
-        num_samples: int,
-        n_words: int | None = None,
-        n_lines: int | None = None,
-        prompt: str = "",
-        temperature: float = 1.0,
-        top_k: int | None = None,
-        top_p: float | None = None,
-        seed: int | None = None,
-        stop: str | list[str] | None = None,
-    ) -> list[str]:
-        """Like :meth:`generate`, for ``num_samples`` independent samples computed as a batch."""
-        sizes = {"n_words": n_words, "n_lines": n_lines}
-        cfg = SamplingConfig(temperature, top_k, top_p)
-        return self._sample_text(num_samples, sizes, prompt, cfg, seed, stops(stop))
-
-    def stream(
-        self,
-        n_words: int | None = None,
-        n_lines: int | None = None,
-        prompt: str = "",
-        temperature: float = 1.0,
-        top_k: int | None = None,
-        top_p: float | None = None,
-        seed: int | None = None,
-    ) -> Iterator[str]:
-        """Yield generated words (a space before each, except at the start of a line) and line
-        breaks as they come; joined, they equal ``generate(...)`` with the same arguments."""
-        cfg = SamplingConfig(temperature, top_k, top_p)
-        pieces = self._stream_pieces({"n_words": n_words, "n_lines": n_lines}, prompt, cfg, seed)
+    def _tidy_stream(self, pieces: Iterator[str]) -> Iterator[str]:
         line_start = True
         for piece in pieces:
             yield piece.removeprefix(" ") if line_start else piece
