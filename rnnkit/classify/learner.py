@@ -19,13 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from rnnkit.core.checkpoint import (
-    optimizer_from_tensors,
-    optimizer_to_tensors,
-    restore_rng,
-    rng_tensors,
-)
 from rnnkit.models.classifier import ClassifierNet
+from rnnkit.training.learner import TorchLearner
 
 #: Batches are formed inside pools of this many batches' worth of texts sorted by length, so a
 #: batch holds texts of similar length (little padding) yet batches still differ every epoch.
@@ -141,7 +136,7 @@ class FineTuning:
     freeze_embeddings: bool = False  # keep the embedding fixed for the whole run
 
 
-class ClassifierLearner:
+class ClassifierLearner(TorchLearner):
     """Trains a :class:`~rnnkit.models.classifier.ClassifierNet` with AdamW on cross-entropy;
     validation is the mean cross-entropy on held-out texts (accuracy is shown beside it).
 
@@ -165,7 +160,7 @@ class ClassifierLearner:
         self.net, self.val_seqs, self.tuning = net, val_seqs, tuning
         self.val_labels = torch.from_numpy(val_labels)
         self.groups = net.layer_groups()  # bottom (embedding) to top (pooling and head)
-        self.optimizer = torch.optim.AdamW(self._param_groups(), lr=0.0)
+        super().__init__(net, torch.optim.AdamW(self._param_groups(), lr=0.0))
         self.steps = 0
         self.val_accuracy: float | None = None
 
@@ -218,20 +213,11 @@ class ClassifierLearner:
         """What the loop prints after a validation: the validation accuracy."""
         return "" if self.val_accuracy is None else f"validation accuracy {self.val_accuracy:.4f}"
 
-    def weights(self) -> dict[str, Tensor]:
-        return self.net.state_dict()
-
-    def load_weights(self, weights: dict[str, Tensor]) -> None:
-        self.net.load_state_dict(weights)
-
     def train_state(self) -> tuple[dict[str, Tensor], dict[str, Any]]:
-        tensors, meta = optimizer_to_tensors(self.optimizer.state_dict())
-        return {**tensors, **rng_tensors(self.net.embed.weight.device)}, {
-            "optimizer": meta,
-            "learner_steps": self.steps,
-        }
+        """The optimizer and RNG state, and the step count gradual unfreezing follows."""
+        tensors, meta = super().train_state()
+        return tensors, {**meta, "learner_steps": self.steps}
 
     def load_train_state(self, tensors: dict[str, Tensor], meta: dict[str, Any]) -> None:
-        self.optimizer.load_state_dict(optimizer_from_tensors(tensors, meta["optimizer"]))
-        restore_rng(tensors, self.net.embed.weight.device)
+        super().load_train_state(tensors, meta)
         self.steps = int(meta["learner_steps"])

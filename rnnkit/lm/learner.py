@@ -15,12 +15,6 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from rnnkit.core.checkpoint import (
-    optimizer_from_tensors,
-    optimizer_to_tensors,
-    restore_rng,
-    rng_tensors,
-)
 from rnnkit.models.recurrent_lm import (
     RecurrentLM,
     State,
@@ -28,6 +22,7 @@ from rnnkit.models.recurrent_lm import (
     state_from_tensors,
     state_tensors,
 )
+from rnnkit.training.learner import TorchLearner
 from rnnkit.training.streams import Batch
 
 
@@ -41,7 +36,7 @@ class OptimSettings:
     clip: float = 1.0
 
 
-class TorchLMLearner:
+class TorchLMLearner(TorchLearner):
     """Trains a :class:`RecurrentLM` with AdamW, carrying the hidden state between windows.
 
     Example:
@@ -63,12 +58,13 @@ class TorchLMLearner:
         eval_seq_len: int,
         sampler: Callable[[], str] | None = None,
     ) -> None:
+        optimizer = torch.optim.AdamW(
+            _param_groups(model, opt.weight_decay), lr=0.0, betas=(opt.beta1, opt.beta2)
+        )
+        super().__init__(model, optimizer)
         self.model, self.val_ids, self.opt = model, val_ids, opt
         self.eval_seq_len = eval_seq_len
         self.sampler = sampler
-        self.optimizer = torch.optim.AdamW(
-            _param_groups(model, opt.weight_decay), lr=0.0, betas=(opt.beta1, opt.beta2)
-        )
         self.state: State | None = None
 
     def train_step(self, batch: Batch, lr: float) -> float:
@@ -95,25 +91,17 @@ class TorchLMLearner:
     def sample(self) -> str:
         return self.sampler() if self.sampler is not None else ""
 
-    def weights(self) -> dict[str, Tensor]:
-        return self.model.state_dict()
-
-    def load_weights(self, weights: dict[str, Tensor]) -> None:
-        self.model.load_state_dict(weights)
-
     def train_state(self) -> tuple[dict[str, Tensor], dict[str, Any]]:
-        tensors, meta = optimizer_to_tensors(self.optimizer.state_dict())
-        tensors.update(rng_tensors(self.model.embed.weight.device))
+        """The optimizer and RNG state, and the hidden state carried into the next window."""
+        tensors, meta = super().train_state()
         if self.state is not None:
             tensors.update({f"hidden.{k}": v for k, v in state_tensors(self.state).items()})
-        return tensors, {"optimizer": meta}
+        return tensors, meta
 
     def load_train_state(self, tensors: dict[str, Tensor], meta: dict[str, Any]) -> None:
-        self.optimizer.load_state_dict(optimizer_from_tensors(tensors, meta["optimizer"]))
-        device = self.model.embed.weight.device
-        restore_rng(tensors, device)
+        super().load_train_state(tensors, meta)
         hidden = {
-            k.removeprefix("hidden."): v.to(device)
+            k.removeprefix("hidden."): v.to(self.device)
             for k, v in tensors.items()
             if k[:7] == "hidden."
         }
