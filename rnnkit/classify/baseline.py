@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from scipy.special import log_softmax, softmax
 
+from rnnkit.core.files import check_format
 from rnnkit.errors import RnnkitError
 
 STATE_KIND = "tfidf-logreg"
@@ -310,13 +311,7 @@ def _check_label_types(labels: Sequence[Any]) -> None:
 
 
 def _check_state_header(meta: Any) -> None:
-    if not isinstance(meta, dict) or meta.get("kind") != STATE_KIND:
-        raise RnnkitError(f"not a saved {STATE_KIND} model (meta 'kind' is missing or wrong)")
-    if meta.get("version") != STATE_VERSION:
-        raise RnnkitError(
-            f"saved {STATE_KIND} model has version {meta.get('version')}; "
-            f"this rnnkit reads version {STATE_VERSION}"
-        )
+    check_format(meta, "the saved baseline", ("kind", STATE_KIND), ("version", STATE_VERSION))
 
 
 def _check_state_shapes(

@@ -26,7 +26,13 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import Tensor
 
-from rnnkit.core.files import atomic_folder, read_json, resolve_folder, write_json
+from rnnkit.core.files import (
+    atomic_folder,
+    check_format,
+    read_json,
+    resolve_folder,
+    write_json,
+)
 from rnnkit.errors import RnnkitError
 
 FORMAT = "rnnkit-checkpoint"
@@ -94,13 +100,8 @@ def load_config(path: str | Path) -> dict[str, Any]:
     """The checked ``config.json`` of a checkpoint folder, without reading its tensors."""
     path = resolve_folder(path)
     config = read_json(path / CONFIG)
-    if config.get("format") != FORMAT:
-        raise RnnkitError(f"{path} is not an rnnkit checkpoint (config.json has no rnnkit format)")
-    if config.get("format_version") != FORMAT_VERSION:
-        raise RnnkitError(
-            f"{path} has checkpoint format version {config.get('format_version')}; "
-            f"this rnnkit reads version {FORMAT_VERSION}"
-        )
+    what = f"{path} (an rnnkit checkpoint?)"
+    check_format(config, what, ("format", FORMAT), ("format_version", FORMAT_VERSION))
     return config
 
 

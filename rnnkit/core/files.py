@@ -100,6 +100,29 @@ def read_json(
     return data
 
 
+def check_format(
+    header: Any, what: str, expected: tuple[str, str], version: tuple[str, int]
+) -> None:
+    """Refuse a saved header (a dict read from JSON) unless its ``expected[0]`` key holds
+    ``expected[1]`` and its ``version[0]`` key holds ``version[1]``; ``what`` names the thing
+    (``"runs/x (an rnnkit checkpoint)"``) in the one-line error.
+
+    Example:
+        >>> check_format({"format": "f", "format_version": 2}, "x", ("format", "f"),
+        ...              ("format_version", 1))
+        Traceback (most recent call last):
+        rnnkit.errors.RnnkitError: x has format version 2; this rnnkit reads version 1
+    """
+    key, name = expected
+    if not isinstance(header, dict) or header.get(key) != name:
+        raise RnnkitError(f"{what} is not in the {name} format ({key!r} is missing or foreign)")
+    vkey, number = version
+    if header.get(vkey) != number:
+        raise RnnkitError(
+            f"{what} has format version {header.get(vkey)}; this rnnkit reads version {number}"
+        )
+
+
 def _swap_in(tmp: Path, path: Path) -> None:
     old = path.with_name(path.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
