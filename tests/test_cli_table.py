@@ -122,3 +122,51 @@ def test_library_log_messages_are_plain_lines_on_stderr() -> None:
 @pytest.mark.parametrize("args", [["nope"], ["train", "lm", "--nope"]])
 def test_usage_errors_exit_2(args: list[str]) -> None:
     assert CliRunner().invoke(cli, args).exit_code == 2
+
+
+def _command(*names: str) -> click.Command:
+    command: click.Command | None = cli
+    for name in names:
+        assert isinstance(command, click.Group)
+        command = command.get_command(click.Context(command), name)
+    assert command is not None
+    return command
+
+
+@pytest.mark.parametrize(
+    ("verb", "settings"),
+    [
+        (("train", "lm"), ("rnnkit.lm.base:TrainSettings", "rnnkit.lm.wordlm:WordSettings")),
+        (("train", "classifier"), ("rnnkit.classify.classifier:ClassifierSettings",)),
+        (("embed", "train"), ("rnnkit.embed.vectors:Settings",)),
+    ],
+)
+def test_every_settings_field_is_an_option_with_its_default(
+    verb: tuple[str, ...], settings: tuple[str, ...]
+) -> None:
+    import dataclasses
+    import pkgutil
+
+    options = {p.name: p for p in _command(*verb).params if isinstance(p, click.Option)}
+    for target in settings:
+        cls = pkgutil.resolve_name(target)
+        for field in dataclasses.fields(cls):
+            option = options[field.name]
+            assert option.get_default(click.Context(_command(*verb))) is None  # the estimator's
+            assert option.help and "[default: " in option.help, field.name
+
+
+def test_defaults_shown_are_the_dataclasses() -> None:
+    helps = {p.name: p.help for p in _command("train", "lm").params}
+    assert helps["seq_len"] == "TBPTT window length. [default: char 128, word 64]"
+    assert helps["lowercase"] == "[word] Lowercase the text, or keep its case. [default: keep-case]"
+    assert helps["cell"] == "Cell type. [default: char gru, word lstm]"
+    helps = {p.name: p.help for p in _command("embed", "train").params}
+    assert helps["lowercase"] == "Lowercase the text, or keep its case. [default: lowercase]"
+    assert helps["epochs"] == "Passes over the corpus (whole ones). [default: 5]"
+
+
+def test_word2vec_epochs_must_be_whole() -> None:
+    result = CliRunner().invoke(cli, ["embed", "train", "x.txt", "--epochs", "2.5"])
+    assert result.exit_code == 2
+    assert result.stderr == "error: --epochs must be a whole number here, got 2.5\n"

@@ -106,6 +106,29 @@ SPELLING = {
     "lowercase": "--lowercase/--keep-case",
     "bidirectional": "--bidirectional/--unidirectional",
 }
+#: Help of the settings that several estimators have, the same on every verb (a capability's
+#: own text for a name replaces it where the setting means something else there).
+HELP = {
+    "cell": "Cell type.",
+    "num_layers": "Stacked layers.",
+    "embed_size": "Embedding size.",
+    "dropout": "Dropout.",
+    "lr": "Peak AdamW learning rate.",
+    "warmup_steps": "Linear warmup steps.",
+    "min_lr_ratio": "Final learning rate as a fraction of the peak.",
+    "weight_decay": "AdamW weight decay.",
+    "clip": "Gradient-norm clipping threshold.",
+    "seed": "Random seed.",
+    "device": "cpu, cuda, mps, or auto (a GPU when present).",
+    "min_count": "Rarer words become <unk>.",
+    "max_vocab": "Vocabulary size cap.",
+    "lowercase": "Lowercase the text, or keep its case.",
+    "embeddings": "Start the embedding from a word-vectors folder.",
+    "freeze_embeddings": "Keep the starting embedding fixed.",
+    "embed_dropout": "Drop whole words from the embedding.",
+}
+#: What a None default means for the settings where it is not "auto" (chosen at fit time).
+UNSET = {"max_vocab": "no cap", "embeddings": "none"}
 #: Settings whose command-line type is wider than some dataclass's: ``--epochs`` is a number of
 #: passes everywhere, fractional for a training budget; word2vec takes whole ones (checked).
 TYPES: dict[str, type] = {"epochs": float}
@@ -120,18 +143,17 @@ class Setting:
     defaults: Mapping[str, Any]
 
 
-def dataclass_settings(kinds: Mapping[str, type], skip: Collection[str] = ()) -> dict[str, Setting]:
-    """The fields of each kind's settings dataclass (every field must have a default), in field
+def dataclass_settings(kinds: Mapping[str, type]) -> dict[str, Setting]:
+    """The fields of each kind's settings dataclass (every field has a default), in field
     order, with their defaults read from a default instance."""
-    found: dict[str, Setting] = {}
+    types: dict[str, type] = {}
+    defaults: dict[str, dict[str, Any]] = {}
     for kind, cls in kinds.items():
         hints, instance = typing.get_type_hints(cls), cls()
         for f in dataclasses.fields(cls):
-            if f.name in skip:
-                continue
-            setting = found.setdefault(f.name, Setting(_plain_type(hints[f.name]), {}))
-            typing.cast(dict[str, Any], setting.defaults)[kind] = getattr(instance, f.name)
-    return found
+            types.setdefault(f.name, _plain_type(hints[f.name]))
+            defaults.setdefault(f.name, {})[kind] = getattr(instance, f.name)
+    return {name: Setting(kind, defaults[name]) for name, kind in types.items()}
 
 
 def settings_options(
@@ -145,13 +167,14 @@ def settings_options(
     """Decorate a command with one option per setting, and pass it ``settings``: the ones given,
     converted to their dataclass type (the rest keep the estimator's defaults).
 
-    ``help`` has one text per setting; the default is appended from ``settings`` (per kind
-    when the ``kinds`` differ; a setting of only some kinds is marked ``[word]``, say). ``unset``
-    says what a None default means (``auto`` by default), ``choices`` restricts strings.
+    ``help`` has a text for each setting that :data:`HELP` lacks or means otherwise; each
+    option shows its default from ``settings`` (per kind where the ``kinds`` differ; a setting
+    of only some kinds is marked ``[word]``, say). ``unset`` says what a None default means
+    where :data:`UNSET` does not (else ``auto``); ``choices`` restricts strings.
     """
-    choices, unset = choices or {}, unset or {}
+    choices, texts, nones = choices or {}, {**HELP, **help}, {**UNSET, **(unset or {})}
     options = [
-        _option(name, s, help[name], list(kinds), choices.get(name), unset.get(name, "auto"))
+        _option(name, s, texts[name], list(kinds), choices.get(name), nones.get(name, "auto"))
         for name, s in settings.items()
     ]
 

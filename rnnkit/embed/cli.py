@@ -44,7 +44,6 @@ _HELP = {
     "workers": "Threads (the CPU count, at most 8); 1 for bit-identical repeats.",
     "seed": "Random seed (exact with 1 worker).",
     "sample": "Downsampling threshold of frequent words (0: off).",
-    "lowercase": "Lowercase the text, or keep its case.",
 }
 
 

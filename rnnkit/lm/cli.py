@@ -55,38 +55,22 @@ _ARCH_TYPES: dict[str, type] = {
     "adaptive": bool,
 }
 _HELP = {
-    "cell": "Cell type.",
     "hidden_size": "Units per recurrent layer.",
-    "embed_size": "Embedding size.",
-    "num_layers": "Stacked layers.",
-    "dropout": "Dropout.",
     "tie_weights": "Share the embedding and output weights.",
     "input_dropout": "Embedding dropout.",
-    "embed_dropout": "Drop whole words from the embedding.",
     "weight_drop": "DropConnect on the hidden-to-hidden weights.",
     "adaptive": "Adaptive softmax head.",
     "seq_len": "TBPTT window length.",
     "batch_size": "Parallel streams per step.",
-    "lr": "Peak AdamW learning rate.",
-    "warmup_steps": "Linear warmup steps.",
-    "min_lr_ratio": "Final learning rate as a fraction of the peak.",
-    "weight_decay": "AdamW weight decay.",
-    "clip": "Gradient-norm clipping threshold.",
     "val_fraction": "Held-out tail fraction.",
     "val_max_chars": "Validate on at most this many tokens.",
     "seed": "Random seed (runs are repeatable on CPU).",
     "evals": "Validations (with a sample) per run.",
     "backend": "Train with PyTorch, or with rnnkit's NumPy reference backprop (same checkpoint).",
-    "device": "cpu, cuda, mps, or auto (a GPU when present).",
-    "min_count": "Rarer words become <unk>.",
-    "max_vocab": "Vocabulary size cap.",
-    "lowercase": "Lowercase the text, or keep its case.",
     "words_only": "Drop punctuation.",
-    "embeddings": "Initialise the embedding from a word-vectors folder.",
-    "freeze_embeddings": "Keep that embedding fixed.",
 }
 #: What a None default means, where it is not "auto" (chosen by the budget or the data).
-_UNSET = {"max_vocab": "no cap", "val_max_chars": "all", "embeddings": "none"}
+_UNSET = {"val_max_chars": "all"}
 
 
 def _arch() -> dict[str, Setting]:
