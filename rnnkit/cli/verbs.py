@@ -76,7 +76,7 @@ VERBS: tuple[Verb, ...] = (
     Verb(
         "gradcheck",
         "Check the NumPy backend's gradients against finite differences.",
-        "rnnkit.numpy_rnn.cli:gradcheck",
+        "rnnkit.cli.gradcheck:gradcheck",
     ),
 )
 

@@ -1,7 +1,7 @@
 """``rnnkit gradcheck``: the NumPy backend's gradients against finite differences.
 
-The only module of :mod:`rnnkit.numpy_rnn` that imports more than NumPy (click, for the verb);
-the package itself never imports it.
+It lives here, not in :mod:`rnnkit.numpy_rnn`, because that package imports only NumPy and the
+standard library (it is teaching code, read and run on its own).
 """
 
 from __future__ import annotations
