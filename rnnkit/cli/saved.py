@@ -42,7 +42,7 @@ def info(model_dir: Path, as_json: bool) -> None:
 @click.argument("data")
 @ENCODING
 @JSON
-@out_option("[classifier] confusion.png", "MODEL_DIR")
+@out_option("confusion.png, for a classifier", "MODEL_DIR")
 @click.option("--text-column", help="[classifier] Column holding the text (CSV / JSONL).")
 @click.option("--label-column", help="[classifier] Column holding the label (CSV / JSONL).")
 @DATA_DIR

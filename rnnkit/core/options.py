@@ -261,9 +261,11 @@ class Run:
     data_dir: Path | None
 
     def common(self) -> dict[str, Any]:
-        """The keyword arguments ``fit`` and ``resume`` both take."""
-        keys = ("minutes", "steps", "epochs", "encoding", "quiet", "data_dir")
-        return {k: getattr(self, k) for k in keys}
+        """The keyword arguments ``fit`` and ``resume`` both take: all but the two folders."""
+        folders = ("out_dir", "resume_dir")
+        return {
+            f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in folders
+        }
 
 
 _RUN_OPTIONS = (

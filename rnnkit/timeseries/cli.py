@@ -78,7 +78,9 @@ def _options(pairs: tuple[str, ...]) -> dict[str, Any]:
     "--interval", type=float, default=0.8, show_default=True, help="Prediction interval level."
 )
 @click.option("--future", type=click.Path(path_type=Path), help="CSV of future covariates.")
-@out_option("the forecaster (reuse it with --load), forecast.csv and forecast.png", "print only")
+@out_option(
+    "the forecaster (reuse it with --load), forecast.csv and forecast.png", "none: print only"
+)
 @click.option("--load", type=click.Path(path_type=Path), help="Use a saved forecaster.")
 def forecast(
     data: str | None,
