@@ -47,7 +47,7 @@ _HELP = {
 }
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group()
 def embed() -> None:
     """Word vectors (word2vec via gensim): train, query, evaluate, plot and export."""
 
