@@ -20,6 +20,7 @@ __all__ = [
     "CharLM",
     "Forecaster",
     "RnnkitError",
+    "Text",
     "TextClassifier",
     "WordLM",
     "WordVectors",
@@ -28,6 +29,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from rnnkit.classify.classifier import TextClassifier
+    from rnnkit.data.sources import Text
     from rnnkit.embed.vectors import WordVectors
     from rnnkit.lm.charlm import CharLM
     from rnnkit.lm.wordlm import WordLM
@@ -40,6 +42,7 @@ _LAZY = {
     "TextClassifier": "rnnkit.classify.classifier",
     "WordVectors": "rnnkit.embed.vectors",
     "Forecaster": "rnnkit.timeseries.forecaster",
+    "Text": "rnnkit.data.sources",
 }
 
 

@@ -395,9 +395,10 @@ def test_command_line_train_predict_evaluate(tmp_path: Path) -> None:
             for t, y in zip(test_texts, test_labels, strict=True)
         )
     )
-    result = run(cli, ["evaluate", str(out), str(test), "--confusion", str(tmp_path / "c.png")])
+    result = run(cli, ["evaluate", str(out), str(test), "--out", str(tmp_path / "report")])
     assert result.exit_code == 0, result.output
-    assert "macro" in result.output.lower() and (tmp_path / "c.png").stat().st_size > 1000
+    png = tmp_path / "report" / "confusion.png"
+    assert "macro" in result.output.lower() and png.stat().st_size > 1000
     assert "baseline alone" in result.output
     result = run(cli, ["info", str(out)])
     assert "classifier" in result.output and "neg" in result.output

@@ -137,8 +137,33 @@ def test_data_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_plot_training_curve(model_dir: Path, tmp_path: Path) -> None:
-    out = tmp_path / "curve.png"
+    out = tmp_path / "plots"
     code, stdout, err = _run("plot", str(model_dir), "--out", str(out))
+    png = out / "training.png"
     assert code == 0, err
-    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and stdout.strip() == str(out)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and stdout.strip() == str(png)
     _one_line_error(["plot", str(tmp_path)], "metrics.csv not found")
+
+
+def test_train_lm_names_the_kind_so_a_corpus_may_be_called_classifier(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("classifier").write_text("to be or not to be, that is the question\n" * 30)
+    args = ["--steps", "2", "--out", "lm", *TINY_FLAGS]
+    code, out, err = _run("train", "lm", "classifier", *args)
+    assert code == 0, err
+    assert "done: 2 steps" in out
+    assert json.loads(_run("info", "lm", "--json")[1])["corpus"]["source"].endswith("classifier")
+
+
+def test_train_lists_its_kinds() -> None:
+    code, out, _ = _run("train", "--help")
+    kinds = [line.split()[0] for line in out.split("Commands:")[1].splitlines() if line]
+    assert code == 0 and kinds == ["lm", "classifier"]
+    assert "`rnnkit train CORPUS` is `rnnkit train lm CORPUS`" in " ".join(out.split())
+
+
+def test_a_saved_model_of_another_kind_is_refused(model_dir: Path) -> None:
+    _one_line_error(["predict", str(model_dir), "some text"], "predict works on classifier")
+    _one_line_error(["train", "classifier", "--resume", str(model_dir)], "not a 'classifier'")

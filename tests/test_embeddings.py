@@ -490,8 +490,8 @@ def test_cli_queries(saved: Path, tmp_path: Path) -> None:
     assert code == 0 and "family" in out and "Spearman" in out
     code, out, _ = _run("info", saved, "--json")
     assert code == 0 and json.loads(out)["format"] == "rnnkit-wordvectors"
-    code, out, _ = _run("plot", saved, "king", "queen", "cat", "--out", tmp_path / "p.png")
-    assert code == 0 and (tmp_path / "p.png").is_file()
+    code, out, _ = _run("plot", saved, "king", "queen", "cat", "--out", tmp_path / "maps")
+    assert code == 0 and (tmp_path / "maps" / "pca.png").is_file()
     code, out, _ = _run("export", saved, tmp_path / "v.txt", "--text")
     assert code == 0 and (tmp_path / "v.txt").read_text().startswith("48 16\n")
 

@@ -4,23 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from rnnkit.cli import _Group
-from rnnkit.timeseries.cli import backtest, forecast
-
-
-@click.group(cls=_Group)
-def cli() -> None:
-    """The rnnkit group's error handling, with the time series commands on it."""
-
-
-cli.add_command(forecast)
-cli.add_command(backtest)
+from rnnkit.cli import cli
 
 
 @pytest.fixture
@@ -38,25 +27,39 @@ def _run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_forecast_prints_a_table_and_draws_a_png(sales: Path, tmp_path: Path) -> None:
-    png = tmp_path / "f.png"
-    code, out, err = _run(
-        "forecast", str(sales), "--horizon", "6", "--model", "ols", "--plot", str(png)
-    )
+def test_forecast_prints_a_table_and_saves_it_with_a_png_in_out(
+    sales: Path, tmp_path: Path
+) -> None:
+    out_dir = tmp_path / "out"
+    args = ("--horizon", "6", "--model", "ols", "--out", str(out_dir))
+    code, out, err = _run("forecast", str(sales), *args)
     assert code == 0, err
     lines = out.strip().splitlines()
     assert lines[0] == "date,forecast,lower,upper" and len(lines) == 7
     assert lines[1].startswith("2021-01-01")
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "plot:" in err
+    assert (out_dir / "forecast.csv").read_text() == out
+    assert (out_dir / "forecast.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert err == f"saved: {out_dir}\n"
+
+
+def test_the_interval_level_is_named_interval(sales: Path) -> None:
+    args = ("forecast", str(sales), "--horizon", "2", "--model", "naive")
+    narrow, wide = _run(*args, "--interval", "0.5")[1], _run(*args, "--interval", "0.95")[1]
+    first = [out.splitlines()[1].split(",") for out in (narrow, wide)]
+    width = [float(row[3]) - float(row[2]) for row in first]
+    assert width[0] < width[1]
+    assert _run(*args, "--level", "0.5")[0] == 2  # --level is a language model's char / word
 
 
 def test_save_then_load_gives_the_same_forecast(sales: Path, tmp_path: Path) -> None:
     folder = tmp_path / "model"
     args = ("--horizon", "4", "--model", "lstm", "-o", "steps=30", "-o", "hidden_size=8")
-    code, first, err = _run("forecast", str(sales), *args, "--save", str(folder))
+    code, first, err = _run("forecast", str(sales), *args, "--out", str(folder))
     assert code == 0, err
     code, again, _ = _run("forecast", "--load", str(folder), "--horizon", "4")
     assert code == 0 and again == first
+    code, out, _ = _run("info", str(folder), "--json")
+    assert code == 0 and '"kind": "forecaster"' in out
 
 
 def test_backtest_prints_a_leaderboard(sales: Path) -> None:

@@ -18,56 +18,56 @@ from typing import Any
 
 import click
 
-from rnnkit.core.options import DATA_DIR, use_mirror
-from rnnkit.embed.vectors import ARCHITECTURES, WordVectors
+from rnnkit.core.options import (
+    DATA_DIR,
+    ENCODING,
+    JSON,
+    QUIET,
+    dataclass_settings,
+    folder_name,
+    out_option,
+    settings_options,
+    show,
+)
+from rnnkit.embed.vectors import ARCHITECTURES, Settings, WordVectors
 
 _VECTORS = click.argument("vectors_dir", type=click.Path(path_type=Path))
 _TOPN = click.option("--topn", default=10, show_default=True, type=int, help="Words to list.")
-_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+#: One text per field of :class:`~rnnkit.embed.vectors.Settings`, whose defaults the options show.
+_HELP = {
+    "architecture": "Skip-gram predicts the context from the word; CBOW the word from its context.",
+    "dim": "Vector size.",
+    "window": "Context words each side.",
+    "min_count": "Drop rarer words.",
+    "negative": "Negative samples.",
+    "epochs": "Passes over the corpus (whole ones).",
+    "workers": "Threads (the CPU count, at most 8); 1 for bit-identical repeats.",
+    "seed": "Random seed (exact with 1 worker).",
+    "sample": "Downsampling threshold of frequent words (0: off).",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group()
 def embed() -> None:
     """Word vectors (word2vec via gensim): train, query, evaluate, plot and export."""
 
 
 @embed.command()
 @click.argument("corpus")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Vectors folder.")
-@click.option(
-    "--arch",
-    "architecture",
-    type=click.Choice(ARCHITECTURES),
-    default="skipgram",
-    show_default=True,
-    help="Skip-gram predicts context from the word; CBOW the word from its context.",
+@out_option("the vectors and their card.json", "vectors/NAME of the corpus")
+@settings_options(
+    dataclass_settings({"": Settings}), _HELP, choices={"architecture": ARCHITECTURES}
 )
-@click.option("--dim", default=100, show_default=True, type=int, help="Vector size.")
-@click.option("--window", default=5, show_default=True, type=int, help="Context words each side.")
-@click.option("--min-count", default=5, show_default=True, type=int, help="Drop rarer words.")
-@click.option("--negative", default=5, show_default=True, type=int, help="Negative samples.")
-@click.option("--epochs", default=5, show_default=True, type=int, help="Passes over the corpus.")
-@click.option("--workers", type=int, help="Threads [default: CPU count, at most 8].")
-@click.option("--seed", default=1, show_default=True, type=int, help="Seed (exact with 1 worker).")
-@click.option("--sample", default=1e-3, show_default=True, type=float, help="Downsample threshold.")
-@click.option("--lowercase/--keep-case", default=True, show_default=True, help="Lowercase text.")
 @click.option("--max-words", type=int, help="Train on the first N words only (a quick run).")
-@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of CORPUS.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@ENCODING
+@QUIET
 @DATA_DIR
-def train(
-    corpus: str,
-    out_dir: Path | None,
-    quiet: bool,
-    data_dir: Path | None,
-    **settings: Any,
-) -> None:
+def train(corpus: str, out_dir: Path | None, settings: dict[str, Any], **reading: Any) -> None:
     """Train word vectors on CORPUS: a text file (.gz too), a folder of text files, or a registry
     data set such as 'wikitext2' (its train split; 'wikitext2:test' picks a split). Saves the
     vectors and a card.json."""
-    use_mirror(data_dir)
-    wv = WordVectors.train(corpus, quiet=quiet, **settings)
-    out = wv.save(out_dir or Path("vectors") / Path(corpus).name.split(".")[0])
+    wv = WordVectors.train(corpus, **settings, **reading)
+    out = wv.save(out_dir or Path("vectors") / folder_name(corpus))
     card = wv.card
     click.echo(
         f"{card['vocab_size']:,} words x {wv.dim} dims from {card['corpus']['words']:,} words "
@@ -133,7 +133,7 @@ def neighbours(vectors_dir: Path, words: tuple[str, ...], topn: int) -> None:
 @click.option("--analogies", type=click.Path(path_type=Path), help="[gensim questions-words]")
 @click.option("--pairs", type=click.Path(path_type=Path), help="[gensim wordsim353.tsv]")
 @click.option("--restrict-vocab", default=30_000, show_default=True, type=int)
-@_JSON
+@JSON
 def evaluate(
     vectors_dir: Path,
     analogies: Path | None,
@@ -166,35 +166,31 @@ def evaluate(
 @click.option(
     "--top", default=50, show_default=True, type=int, help="Without WORDS: most frequent."
 )
-@click.option("--out", type=click.Path(path_type=Path), help="PNG path [VECTORS_DIR/pca.png].")
-def plot(vectors_dir: Path, words: tuple[str, ...], top: int, out: Path | None) -> None:
-    """2-D PCA scatter plot of WORDS (or the --top most frequent words), labelled, as PNG."""
+@out_option("pca.png", "VECTORS_DIR")
+def plot(vectors_dir: Path, words: tuple[str, ...], top: int, out_dir: Path | None) -> None:
+    """2-D PCA scatter plot of WORDS (or the --top most frequent words), labelled, drawn to
+    pca.png; prints the PNG's path."""
     wv = WordVectors.load(vectors_dir)
-    click.echo(str(wv.plot(out or vectors_dir / "pca.png", words or None, top)))
+    click.echo(str(wv.plot((out_dir or vectors_dir) / "pca.png", words or None, top)))
 
 
 @embed.command()
 @_VECTORS
-@_JSON
+@JSON
 def info(vectors_dir: Path, as_json: bool) -> None:
-    """The card: corpus, settings, vocabulary size, training time and speed."""
-    card = WordVectors.load(vectors_dir).card
-    if as_json:
-        click.echo(json.dumps(card, indent=2, ensure_ascii=False))
-        return
-    for key, value in card.items():
-        if isinstance(value, dict):
-            value = ", ".join(f"{k}={v}" for k, v in value.items())
-        click.echo(f"{key:>17}: {value}")
+    """The card: corpus, settings, vocabulary size, training time and speed (as `rnnkit info`
+    shows it)."""
+    show(WordVectors.load(vectors_dir).card, as_json)
 
 
 @embed.command()
 @_VECTORS
-@click.argument("out", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--text", is_flag=True, help="Text format instead of binary.")
-def export(vectors_dir: Path, out: Path, text: bool) -> None:
-    """Write the vectors in the C word2vec format (for gensim.load_word2vec_format and others)."""
-    click.echo(str(WordVectors.load(vectors_dir).export_word2vec(out, binary=not text)))
+def export(vectors_dir: Path, file: Path, text: bool) -> None:
+    """Write the vectors to FILE in the C word2vec format (for gensim.load_word2vec_format and
+    others)."""
+    click.echo(str(WordVectors.load(vectors_dir).export_word2vec(file, binary=not text)))
 
 
 def _print_scores(pairs: list[tuple[str, float]]) -> None:

@@ -1,6 +1,6 @@
 """``rnnkit forecast`` and ``rnnkit backtest``: time series from the command line.
 
-These commands are meant to be registered on the ``rnnkit`` group, which turns every
+Both are rows of the verb table (:mod:`rnnkit.cli.verbs`); the ``rnnkit`` group turns every
 :class:`~rnnkit.errors.RnnkitError` into one ``error: ...`` line and exit code 2.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from rnnkit.core.options import DATA_DIR, use_mirror
+from rnnkit.core.options import DATA_DIR, JSON, out_option
 from rnnkit.errors import RnnkitError
 from rnnkit.timeseries.data import MISSING_POLICIES
 
@@ -52,8 +52,7 @@ def _series_options(f: F) -> F:
 def _read(data: str, data_dir: Path | None, **how: Any) -> Any:
     from rnnkit.timeseries.data import load_series
 
-    use_mirror(data_dir)
-    return load_series(data, **how)
+    return load_series(data, data_dir=data_dir, **how)
 
 
 def _options(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -75,28 +74,29 @@ def _options(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--model", default="auto", show_default=True, help="auto, ets, ols, lstm, ...")
 @click.option("-o", "--option", "pairs", multiple=True, help="Model option KEY=VALUE.")
 @_series_options
-@click.option("--level", type=float, default=0.8, show_default=True, help="Interval level.")
+@click.option(
+    "--interval", type=float, default=0.8, show_default=True, help="Prediction interval level."
+)
 @click.option("--future", type=click.Path(path_type=Path), help="CSV of future covariates.")
-@click.option("--out", type=click.Path(path_type=Path), help="Write the forecast as CSV here.")
-@click.option("--plot", type=click.Path(path_type=Path), help="Draw the forecast to this PNG.")
-@click.option("--save", type=click.Path(path_type=Path), help="Save the fitted forecaster here.")
+@out_option(
+    "the forecaster (reuse it with --load), forecast.csv and forecast.png", "none: print only"
+)
 @click.option("--load", type=click.Path(path_type=Path), help="Use a saved forecaster.")
 def forecast(
     data: str | None,
     model: str,
     pairs: tuple[str, ...],
-    level: float,
+    interval: float,
     future: Path | None,
-    out: Path | None,
-    plot: Path | None,
-    save: Path | None,
+    out_dir: Path | None,
     load: Path | None,
     horizon: int | None,
     data_dir: Path | None,
     **how: Any,
 ) -> None:
     """Fit a model on DATA (a CSV file with a date and a value column, or a registered series,
-    see `rnnkit data list`) and print the next --horizon values with a --level interval.
+    see `rnnkit data list`) and print the next --horizon values with an --interval prediction
+    interval, as CSV. With --out DIR, also save the forecaster, the CSV and a plot there.
 
     With --load, forecast from a saved forecaster instead (no DATA)."""
     from rnnkit.timeseries import Forecaster
@@ -110,15 +110,22 @@ def forecast(
         ts = _read(data, data_dir, **how)
         f = Forecaster(model, horizon=horizon, **_options(pairs)).fit(ts)
     covariates = _future_covariates(future)
-    table = f.predict(horizon, covariates, level)
+    table = f.predict(horizon, covariates, interval)
     click.echo(table.to_csv(index_label="date"), nl=False)
-    if out is not None:
-        table.to_csv(out, index_label="date")
-    if plot is not None:
-        click.echo(f"plot: {f.plot(plot, horizon, covariates, level)}", err=True)
-    if save is not None:
-        f.save(save)
-        click.echo(f"saved: {save}", err=True)
+    if out_dir is not None:
+        _save(f, table, out_dir, horizon, covariates, interval)
+
+
+def _save(f: Any, table: Any, out_dir: Path, *forecast: Any) -> None:
+    """The forecaster, forecast.csv and forecast.png (drawn for the ``forecast`` arguments) in
+    ``out_dir``; the forecaster first, as its folder is swapped in whole (keeping other files)."""
+    from rnnkit.core.files import atomic_file
+
+    f.save(out_dir)
+    with atomic_file(out_dir / "forecast.csv", "w") as fh:
+        table.to_csv(fh, index_label="date")
+    f.plot(out_dir / "forecast.png", *forecast)
+    click.echo(f"saved: {out_dir}", err=True)
 
 
 def _future_covariates(path: Path | None) -> Any:
@@ -143,7 +150,7 @@ def _future_covariates(path: Path | None) -> Any:
 @click.option("--folds", type=int, default=3, show_default=True, help="Forecast origins.")
 @click.option("--step", type=int, help="Steps between origins [default: the horizon].")
 @click.option("--max-train", type=int, help="Fit each fold on at most this many values.")
-@click.option("--json", "as_json", is_flag=True, help="Print every fold as JSON.")
+@JSON
 @_series_options
 def backtest(
     data: str,
