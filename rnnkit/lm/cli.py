@@ -143,7 +143,8 @@ def lm_class(model_dir: Path) -> type[CharLM] | type[WordLM]:
     """The language-model class of the checkpoint in ``model_dir``."""
     kind = checkpoint.load_config(model_dir).get("kind")
     if kind not in KINDS:
-        raise RnnkitError(f"{model_dir} holds a {kind!r} model, not a language model")
+        hint = f" (its own verb: rnnkit train {kind} --resume ...)" if kind == "classifier" else ""
+        raise RnnkitError(f"{model_dir} holds a {kind!r} model, not a language model{hint}")
     return KINDS[kind]
 
 
