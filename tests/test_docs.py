@@ -31,7 +31,6 @@ import shlex
 import shutil
 import stat
 import sys
-import time
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -147,22 +146,17 @@ def substituted(code: str) -> str:
 @pytest.mark.parametrize(
     "page", [p for p in PAGES if any(b.lang in RUN for b in blocks(p))], ids=_id
 )
-def test_python_blocks_run(
-    page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
-) -> None:
+def test_python_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copytree(FIXTURES, tmp_path, dirs_exist_ok=True)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("RNNKIT_DATA", raising=False)
     monkeypatch.setenv("RNNKIT_CACHE", str(tmp_path / ".cache"))
     namespace: dict[str, Any] = {"__name__": "__docs__"}
-    started = time.perf_counter()
     for block in blocks(page):
         if block.lang in RUN:
             # Blank lines in front keep the block's line numbers those of the page.
             code = "\n" * block.line + substituted(block.code)
             exec(compile(code, str(block.page), "exec"), namespace)
-    with capsys.disabled():
-        print(f"\n{_id(page)}: python blocks ran in {time.perf_counter() - started:.1f} s")
 
 
 def test_substitutions_only_touch_time_budgets() -> None:
@@ -302,3 +296,10 @@ def test_the_cli_reference_shows_every_command(
     capsys.readouterr()
     missing = leaf_commands([], monkeypatch, capsys) - shown
     assert not missing, f"docs/cli.md shows no example of: {', '.join(sorted(missing))}"
+
+
+def test_the_architecture_tree_names_every_folder() -> None:
+    tree = next(b.code for b in blocks(ROOT / "docs" / "architecture.md") if b.lang in SHOW)
+    shown = set(re.findall(r"^  (\w+)/", tree, flags=re.M))  # the folders right under rnnkit/
+    folders = {p.parent.name for p in (ROOT / "rnnkit").glob("*/*.py")}
+    assert shown == folders, f"docs/architecture.md's tree: {shown ^ folders} differ"
