@@ -25,10 +25,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import http.client
 import os
-import urllib.error
-import urllib.request
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -239,6 +236,12 @@ def _download(ds: Dataset, f: DataFile) -> Path:
 
 def _copy_url(url: str, out: IO[bytes], what: str, advice: str) -> str:
     """Copy ``url`` into ``out`` and return its sha256; network failures raise one line."""
+    # Imported here: urllib.request takes tens of milliseconds to load, and most runs read
+    # files already on disk.
+    import http.client
+    import urllib.error
+    import urllib.request
+
     digest = hashlib.sha256()
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT_S) as resp:

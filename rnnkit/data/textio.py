@@ -23,6 +23,7 @@ import io
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
 from rnnkit.errors import RnnkitError, one_line
 
 #: Bytes read from a file at a time: a chunk of text is about this many characters.

@@ -3,7 +3,8 @@
 :func:`load_series` reads a CSV file (a date column and a value column, optional covariates;
 ``.gz`` too), a pandas Series or DataFrame, or a dataset name (``rnnkit data list``), and
 returns a :class:`TimeSeries`: float values on a regular index, so that "the previous
-observation" and "the same season last year" are well defined. What it does with untidy input is explicit:
+observation" and "the same season last year" are well defined. What it does with untidy input
+is explicit:
 
 * **dates** are sorted; duplicated dates are an error (give ``freq`` to aggregate them);
 * **frequency** is inferred from the dates; where some dates are missing it is the step most
