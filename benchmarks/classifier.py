@@ -28,8 +28,9 @@ from typing import Any
 import numpy as np
 
 from rnnkit import TextClassifier, WordLM, WordVectors
-from rnnkit.data import registry as datasets
-from rnnkit.data.labelled import read_labelled, tokenize_text, write_lm_corpus
+from rnnkit.data import catalog
+from rnnkit.data.labelled import read_labelled, write_lm_corpus
+from rnnkit.data.tokenize import EOS, Tokenizer
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -38,14 +39,15 @@ from common import machine, write_report  # noqa: E402  (benchmarks/ is a folder
 
 def unlabelled_texts(train_texts: list[str], unsup: bool) -> list[str]:
     """The reviews pretraining may read: the training split, plus the unlabelled reviews."""
-    extra = [row["text"] for row in datasets.load("imdb-unsup", "unsup")] if unsup else []
+    extra = [row["text"] for row in catalog.load("imdb-unsup", "unsup")] if unsup else []
     return list(train_texts) + extra
 
 
 def pretrain_vectors(texts: list[str], dim: int, epochs: int, folder: Path) -> dict[str, Any]:
     """word2vec (skip-gram) on the reviews, read as the classifier reads them; saved for the
     classifier's embedding."""
-    tokens = [tokenize_text(t) for t in texts]
+    reading = Tokenizer("text", lowercase=True)
+    tokens = [[t for t in reading.split(text) if t != EOS] for text in texts]
     wv = WordVectors.train(tokens, dim=dim, epochs=epochs, min_count=2, lowercase=False)
     wv.save(folder)
     return {"words": wv.card.get("corpus", {}).get("words"), "vocabulary": len(wv), "dim": dim}

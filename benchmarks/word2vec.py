@@ -31,7 +31,9 @@ import gensim
 from gensim.models import Word2Vec
 from gensim.models.word2vec_inner import FAST_VERSION
 
-from rnnkit.embed.vectors import Settings, WordVectors, write_sentences
+from rnnkit.embed.sentences import write_sentences
+from rnnkit.embed.settings import Settings
+from rnnkit.embed.vectors import WordVectors
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared" / "data"
@@ -49,7 +51,7 @@ def time_gensim(path: Path, settings: Settings) -> tuple[float, Any]:
 def time_rnnkit(path: Path, settings: Settings) -> tuple[float, WordVectors]:
     """Wall seconds of the whole ``WordVectors.train`` call on ``path``, and its vectors."""
     start = time.perf_counter()
-    wv = WordVectors.train(path, quiet=True, **asdict(settings))
+    wv = WordVectors.train(path, settings, quiet=True)
     return time.perf_counter() - start, wv
 
 
@@ -75,7 +77,9 @@ def run_corpus(
     """Prepare ``source`` once, then time and score gensim and rnnkit on the same file."""
     with tempfile.TemporaryDirectory(prefix="w2v-bench-") as tmp:
         path = Path(tmp) / f"{name}.txt"
-        stats = write_sentences(source, path, lowercase=True, max_words=args.max_words)
+        stats = write_sentences(
+            source, path, lowercase=True, max_words=args.max_words, data_dir=args.data_dir
+        )
         times: dict[str, list[float]] = {"gensim": [], "rnnkit": []}
         for i in range(args.repeats):
             print(f"  {name}: run {i + 1}/{args.repeats}", file=sys.stderr, flush=True)
@@ -163,8 +167,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.repeats < 1:
         ap.error("--repeats must be at least 1")
-    mirror = args.data_dir or os.environ.get("RNNKIT_DATA") or SHARED
-    os.environ["RNNKIT_DATA"] = str(mirror)  # the registry reads its mirror from here
+    args.data_dir = args.data_dir or os.environ.get("RNNKIT_DATA") or SHARED
     settings = Settings(
         architecture=args.arch,
         dim=args.dim,

@@ -25,7 +25,8 @@ import torch
 
 from rnnkit import WordLM
 from rnnkit.data.sources import read_corpus, read_splits
-from rnnkit.data.vocab import WordVocab, tokenize
+from rnnkit.data.tokenize import WORDS
+from rnnkit.data.vocab import WordVocab
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -39,7 +40,7 @@ def run_rnnkit(name: str, seconds: float, settings: dict[str, Any]) -> dict[str,
     stats = info["stats"]
     start = time.perf_counter()
     test = lm.evaluate(f"{name}:test")
-    train_words = len(tokenize(read_corpus(f"{name}:train").text))
+    train_words = len(WORDS.split(read_corpus(f"{name}:train").text))
     return {
         "dataset": name,
         "run": "rnnkit WordLM",

@@ -9,6 +9,7 @@ import torch
 
 from conftest import TINY, assert_same_weights, interrupt_at
 from rnnkit import CharLM, RnnkitError
+from rnnkit.data.sources import Text
 from rnnkit.lm.learner import TorchLMLearner
 
 
@@ -17,7 +18,7 @@ def _fit(text: str, steps: int = 30, out: Path | None = None, **kw: object) -> C
 
 
 def test_overfits_a_tiny_text() -> None:
-    text = "the cat sat on the mat. " * 60
+    text = Text("the cat sat on the mat. " * 60)  # one line: the text itself, not a name
     lm = _fit(text, steps=150, hidden_size=64, val_fraction=0.2)
     assert lm.evaluate(text)["loss"] < 0.1
     # Greedy continuation reproduces the memorised pattern.

@@ -1,4 +1,4 @@
-"""The dataset registry: mirror, cache, download, verification, and error messages.
+"""The dataset registry and catalog: mirror, cache, download, verification, and error messages.
 
 Everything runs on tiny files made in tmp_path; the network is never used (urlopen is replaced).
 Two checks read the real shared mirror when it exists.
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from rnnkit.data import registry as datasets
+from rnnkit.data import catalog, registry
 from rnnkit.data.registry import DataFile, Dataset
-from rnnkit.data.sources import normalise
+from rnnkit.data.textio import normalise
 from rnnkit.errors import RnnkitError
 
 SHARED = Path("/work/shared/data")
@@ -35,7 +35,7 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An empty cache, no mirror from the environment, no memoised hashes, no network."""
     monkeypatch.setenv("RNNKIT_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("RNNKIT_DATA", raising=False)
-    monkeypatch.setattr(datasets, "_HASHES", {})
+    monkeypatch.setattr(registry, "_HASHES", {})
     offline(monkeypatch)
 
 
@@ -69,9 +69,9 @@ def register_toy(
         license="CC0",
         files=(DataFile("toy/toy.txt", URL, sha, gz_ok=gz_ok),),
         splits=("train", "validation"),
-        loader=datasets._load_text_90_10,
+        loader=catalog._load_text_90_10,
     )
-    monkeypatch.setitem(datasets.REGISTRY, "toy", toy)
+    monkeypatch.setitem(catalog.DATASETS, "toy", toy)
     return toy
 
 
@@ -80,7 +80,7 @@ def files_under(folder: Path) -> list[Path]:
 
 
 def test_registry_is_complete() -> None:
-    assert datasets.names() == [
+    assert catalog.names() == [
         "alice",
         "co2",
         "elec_equip",
@@ -101,12 +101,12 @@ def test_registry_is_complete() -> None:
         "us_gasoline",
         "wikitext2",
     ]
-    for ds in datasets.REGISTRY.values():
+    for ds in catalog.DATASETS.values():
         assert ds.description and ds.license and ds.splits
         for f in (*ds.files, *([ds.fallback] if ds.fallback else [])):
             assert f.sha256 is None or re.fullmatch(r"[0-9a-f]{64}", f.sha256), f.name
             assert f.url is None or f.url.startswith("https://"), f.name
-    assert datasets.REGISTRY["imdb"].fallback is not None
+    assert catalog.DATASETS["imdb"].fallback is not None
 
 
 def test_mirror_file_is_verified_and_read_in_place(
@@ -116,12 +116,12 @@ def test_mirror_file_is_verified_and_read_in_place(
     mirror = tmp_path / "mirror"
     (mirror / "toy").mkdir(parents=True)
     (mirror / "toy" / "toy.txt").write_text(TEXT)
-    assert datasets.fetch("toy", mirror=mirror) == [mirror / "toy" / "toy.txt"]
-    splits = datasets.load("toy", mirror=mirror)
+    assert catalog.fetch("toy", data_dir=mirror) == [mirror / "toy" / "toy.txt"]
+    splits = catalog.load("toy", data_dir=mirror)
     assert (len(splits["train"]), len(splits["validation"])) == (900, 100)
     assert splits["train"] + splits["validation"] == TEXT
     monkeypatch.setenv("RNNKIT_DATA", str(mirror))  # the environment variable works too
-    assert datasets.load("toy", split="validation") == TEXT[900:]
+    assert catalog.load("toy", split="validation") == TEXT[900:]
     assert files_under(tmp_path / "cache") == []  # nothing copied
 
 
@@ -131,7 +131,7 @@ def test_gzipped_mirror_file_is_checked_on_its_content(
     register_toy(monkeypatch)
     (tmp_path / "toy").mkdir()
     (tmp_path / "toy" / "toy.txt.gz").write_bytes(gzip.compress(TEXT.encode()))
-    assert datasets.load("toy", split="train", mirror=tmp_path) == TEXT[:900]
+    assert catalog.load("toy", split="train", data_dir=tmp_path) == TEXT[:900]
 
 
 def test_checksum_mismatch_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -140,7 +140,7 @@ def test_checksum_mismatch_is_rejected(tmp_path: Path, monkeypatch: pytest.Monke
     bad = TEXT.replace("ten", "TEN")
     (tmp_path / "toy" / "toy.txt").write_text(bad)
     with pytest.raises(RnnkitError) as err:
-        datasets.load("toy", mirror=tmp_path)
+        catalog.load("toy", data_dir=tmp_path)
     message = str(err.value)
     assert "\n" not in message
     assert str(tmp_path / "toy" / "toy.txt") in message
@@ -153,7 +153,7 @@ def test_offline_with_nothing_local_says_what_to_do(
     register_toy(monkeypatch)
     (tmp_path / "empty").mkdir()
     with pytest.raises(RnnkitError) as err:
-        datasets.load("toy", mirror=tmp_path / "empty")
+        catalog.load("toy", data_dir=tmp_path / "empty")
     message = str(err.value)
     assert "\n" not in message
     assert f"cannot download toy file toy.txt from {URL}" in message
@@ -168,18 +168,18 @@ def test_download_goes_to_cache_and_is_reused(
     register_toy(monkeypatch)
     serve(monkeypatch, TEXT.encode())
     cached = tmp_path / "cache" / "toy" / "toy.txt"
-    assert datasets.fetch("toy") == [cached]
+    assert catalog.fetch("toy") == [cached]
     assert files_under(tmp_path / "cache") == [cached]
     offline(monkeypatch)
-    assert datasets.load("toy", split="validation") == TEXT[900:]  # from the cache, no network
-    assert datasets.info("toy")["files"][0]["where"] == str(cached)
+    assert catalog.load("toy", split="validation") == TEXT[900:]  # from the cache, no network
+    assert catalog.info("toy")["files"][0]["where"] == str(cached)
 
 
 def test_corrupt_download_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     register_toy(monkeypatch)
     serve(monkeypatch, b"<html>captive portal</html>")
     with pytest.raises(RnnkitError, match=f"expected sha256 {SHA}, got [0-9a-f]{{64}}"):
-        datasets.fetch("toy")
+        catalog.fetch("toy")
     assert files_under(tmp_path / "cache") == []
 
 
@@ -189,7 +189,7 @@ def test_interrupted_download_leaves_nothing(
     register_toy(monkeypatch)
     serve(monkeypatch, TEXT.encode(), fail_after=300)
     with pytest.raises(RnnkitError, match="TimeoutError: timed out; no network"):
-        datasets.fetch("toy")
+        catalog.fetch("toy")
     assert files_under(tmp_path / "cache") == []
 
 
@@ -199,39 +199,39 @@ def test_bad_cache_file_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     cached.parent.mkdir(parents=True)
     cached.write_text("truncated")
     with pytest.raises(RnnkitError, match=f"checksum mismatch for {re.escape(str(cached))}"):
-        datasets.load("toy")
+        catalog.load("toy")
 
 
 def test_unknown_names_and_splits() -> None:
     with pytest.raises(RnnkitError, match=r"unknown dataset 'ptbb' \(known: alice, co2, "):
-        datasets.load("ptbb")
+        catalog.load("ptbb")
     with pytest.raises(RnnkitError, match="unknown dataset"):
-        datasets.info("nope")
+        catalog.info("nope")
     # An unknown split fails before anything is fetched (no network is touched).
     with pytest.raises(RnnkitError, match=r"no split 'valid' \(splits: train, validation, test\)"):
-        datasets.load("wikitext2", split="valid")
+        catalog.load("wikitext2", split="valid")
 
 
 def test_missing_mirror_folder(tmp_path: Path) -> None:
     with pytest.raises(RnnkitError, match="does not exist"):
-        datasets.fetch("ptb", mirror=tmp_path / "absent")
+        catalog.fetch("ptb", data_dir=tmp_path / "absent")
 
 
 def test_info_reports_files_and_unpinned_checksums(tmp_path: Path) -> None:
-    d = datasets.info("imdb", mirror=tmp_path)
+    d = catalog.info("imdb", data_dir=tmp_path)
     assert d["splits"] == ["train", "test"] and "Maas" in d["description"]
     assert [f["where"] for f in d["files"]] == ["not present"] * 3
     tarball = d["files"][-1]
     assert tarball["url"].endswith("aclImdb_v1.tar.gz") and tarball["sha256"] is None
     assert tarball["sha256_of"].startswith("not pinned")
-    wiki = datasets.info("wikitext2")["files"][0]
+    wiki = catalog.info("wikitext2")["files"][0]
     assert wiki["name"] == "wikitext-2/wiki.train.tokens" and wiki["url"].endswith("/train.txt")
     assert wiki["sha256_of"] == "decompressed content"
 
 
 def test_shakespeare_is_bundled_and_split_90_10() -> None:
-    assert datasets.fetch("shakespeare") == []
-    splits = datasets.load("shakespeare")
+    assert catalog.fetch("shakespeare") == []
+    splits = catalog.load("shakespeare")
     total = len(splits["train"]) + len(splits["validation"])
     assert len(splits["train"]) == int(total * 0.9)
 
@@ -242,9 +242,9 @@ def test_gutenberg_header_and_footer_are_stripped() -> None:
         "\r\nCHAPTER I\r\nText.\r\n\r\nEnd of Project Gutenberg's X\r\n\r\n"
         "*** END OF THIS PROJECT GUTENBERG EBOOK X ***\r\nlicense\r\n"
     )
-    assert datasets._strip_gutenberg(normalise(raw)) == "CHAPTER I\nText.\n"
+    assert catalog._strip_gutenberg(normalise(raw)) == "CHAPTER I\nText.\n"
     with pytest.raises(RnnkitError, match="START/END"):
-        datasets._strip_gutenberg("no markers\n")
+        catalog._strip_gutenberg("no markers\n")
 
 
 REVIEWS = {
@@ -268,7 +268,7 @@ def make_aclimdb(path: Path, reviews: dict[str, str]) -> None:
 
 def test_imdb_tarball_becomes_the_jsonl_records(tmp_path: Path) -> None:
     make_aclimdb(tmp_path / "a.tar.gz", REVIEWS)
-    splits = datasets._imdb_from_tarball(tmp_path / "a.tar.gz")
+    splits = catalog._imdb_from_tarball(tmp_path / "a.tar.gz")
     assert splits["train"] == [
         {"text": "Bad \u2013 really.", "label": 0, "rating": 3, "id": 0},
         {"text": "Good.", "label": 1, "rating": 7, "id": 2},
@@ -277,7 +277,7 @@ def test_imdb_tarball_becomes_the_jsonl_records(tmp_path: Path) -> None:
     assert splits["test"] == [{"text": "Awful.", "label": 0, "rating": 1, "id": 1}]
     (tmp_path / "bad.tar.gz").write_bytes(b"not a tarball")
     with pytest.raises(RnnkitError, match="not a readable aclImdb tarball"):
-        datasets._imdb_from_tarball(tmp_path / "bad.tar.gz")
+        catalog._imdb_from_tarball(tmp_path / "bad.tar.gz")
 
 
 def test_imdb_falls_back_to_the_tarball(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -289,11 +289,11 @@ def test_imdb_falls_back_to_the_tarball(tmp_path: Path, monkeypatch: pytest.Monk
     tarball = tmp_path / "imdb" / "aclImdb_v1.tar.gz"
     tarball.parent.mkdir()
     make_aclimdb(tarball, balanced)
-    assert datasets.fetch("imdb", mirror=tmp_path) == [tarball]  # the jsonl files are absent
+    assert catalog.fetch("imdb", data_dir=tmp_path) == [tarball]  # the jsonl files are absent
     with pytest.raises(RnnkitError, match=r"holds 2 train reviews \(1 positive\), expected 25000"):
-        datasets.load("imdb", mirror=tmp_path)  # the count check stands in for a pinned sha256
-    monkeypatch.setattr(datasets, "_IMDB_REVIEWS", 2)
-    test = datasets.load("imdb", split="test", mirror=tmp_path)
+        catalog.load("imdb", data_dir=tmp_path)  # the count check stands in for a pinned sha256
+    monkeypatch.setattr(catalog, "_IMDB_REVIEWS", 2)
+    test = catalog.load("imdb", split="test", data_dir=tmp_path)
     assert [(r["text"], r["label"], r["rating"]) for r in test] == [
         ("test neg", 0, 2),
         ("test pos", 1, 8),
@@ -308,26 +308,26 @@ def test_imdb_jsonl_and_offline_advice(tmp_path: Path, monkeypatch: pytest.Monke
         blob = gzip.compress("".join(json.dumps(r) + "\n" for r in rows).encode())
         (tmp_path / "imdb" / f"{part}.jsonl.gz").write_bytes(blob)
         shas.append(hashlib.sha256(blob).hexdigest())
-    real = datasets.REGISTRY["imdb"]
+    real = catalog.DATASETS["imdb"]
     files = tuple(
         DataFile(f.name, None, s, gz_ok=False) for f, s in zip(real.files, shas, strict=True)
     )
-    monkeypatch.setitem(datasets.REGISTRY, "imdb", dataclasses.replace(real, files=files))
-    assert datasets.load("imdb", split="test", mirror=tmp_path) == rows
+    monkeypatch.setitem(catalog.DATASETS, "imdb", dataclasses.replace(real, files=files))
+    assert catalog.load("imdb", split="test", data_dir=tmp_path) == rows
     with pytest.raises(RnnkitError) as err:
-        datasets.load("imdb")  # no mirror, empty cache, offline: the tarball cannot be had
+        catalog.load("imdb")  # no mirror, empty cache, offline: the tarball cannot be had
     assert "from https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz" in str(err.value)
     assert "holding imdb/train.jsonl.gz and imdb/test.jsonl.gz" in str(err.value)
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="the shared data mirror is absent")
 def test_real_tinyshakespeare_split() -> None:
-    splits = datasets.load("tinyshakespeare", mirror=SHARED)
+    splits = catalog.load("tinyshakespeare", data_dir=SHARED)
     assert (len(splits["train"]), len(splits["validation"])) == (1_003_854, 111_540)
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="the shared data mirror is absent")
 def test_real_ptb_validation_and_gzipped_wikitext() -> None:
-    assert datasets.load("ptb", split="validation", mirror=SHARED).count("\n") == 3_370
-    valid = datasets.REGISTRY["wikitext2"].files[1]  # stored gzipped; pinned on its content
-    assert datasets._local(valid, SHARED) == SHARED / "wikitext-2" / "wiki.valid.tokens.gz"
+    assert catalog.load("ptb", split="validation", data_dir=SHARED).count("\n") == 3_370
+    valid = catalog.DATASETS["wikitext2"].files[1]  # stored gzipped; pinned on its content
+    assert registry._local(valid, SHARED) == SHARED / "wikitext-2" / "wiki.valid.tokens.gz"

@@ -23,7 +23,8 @@ from click.testing import CliRunner
 
 from rnnkit.cli import _Group
 from rnnkit.embed.cli import embed
-from rnnkit.embed.vectors import LINE_WORDS, WordVectors, write_sentences
+from rnnkit.embed.sentences import LINE_WORDS, write_sentences
+from rnnkit.embed.vectors import WordVectors
 from rnnkit.errors import RnnkitError
 
 TOPICS = {

@@ -1,4 +1,4 @@
-"""Labelled texts: every source kind, every user error, the tokenizer and the validation split.
+"""Labelled texts: every source kind, every user error, the LM corpus and the validation split.
 
 All data is written into tmp_path; registry datasets are faked with a tiny mirror (the real
 records' shape, our own checksums) and the network is never used.
@@ -12,7 +12,6 @@ import hashlib
 import io
 import json
 import tarfile
-import unicodedata
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -20,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from rnnkit.data import registry as datasets
-from rnnkit.data.labelled import Labelled, read_labelled, split_validation, tokenize_text
+from rnnkit.data import catalog, registry
+from rnnkit.data.labelled import Labelled, read_labelled, split_validation
 from rnnkit.data.registry import DataFile, Dataset
 from rnnkit.errors import RnnkitError
 
@@ -31,7 +30,7 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An empty cache, no mirror from the environment, no memoised hashes, no network."""
     monkeypatch.setenv("RNNKIT_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("RNNKIT_DATA", raising=False)
-    monkeypatch.setattr(datasets, "_HASHES", {})
+    monkeypatch.setattr(registry, "_HASHES", {})
 
     def refuse(url: str, timeout: float = 0) -> None:
         raise urllib.error.URLError("no network in tests")
@@ -133,10 +132,10 @@ def fake_dataset(
         files.append(DataFile(f"{name}/{split}.jsonl.gz", None, sha, gz_ok=False))
 
     def load(paths: list[Path]) -> dict[str, list[dict]]:
-        return {split: datasets._read_jsonl(p) for split, p in zip(splits, paths, strict=True)}
+        return {split: catalog._read_jsonl(p) for split, p in zip(splits, paths, strict=True)}
 
     fake = Dataset(name, "fake", "CC0", tuple(files), tuple(splits), load)
-    monkeypatch.setitem(datasets.REGISTRY, name, fake)
+    monkeypatch.setitem(catalog.DATASETS, name, fake)
     monkeypatch.setenv("RNNKIT_DATA", str(mirror))
     return mirror
 
@@ -157,13 +156,17 @@ def test_imdb_labels_become_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_registry_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert error_of("imbd").startswith("unknown dataset 'imbd' (known: ")
+    assert error_of("imbd").startswith(
+        "no such file, folder or dataset: 'imbd' (did you mean 'imdb'?) (datasets: alice, "
+    )
+    assert "Text(" not in error_of("imbd")  # labelled data is never a bare text
+    assert error_of("imdb\n").startswith("got a text (a string with a line break)")
     fake_dataset(tmp_path, monkeypatch, "unlabelled", {"unsup": [{"text": "x", "id": 0}]})
     assert error_of("unlabelled").startswith("dataset unlabelled has no labels")
     toy = dataclasses.replace(
-        datasets.REGISTRY["unlabelled"], splits=("train",), loader=lambda paths: {"train": "x"}
+        catalog.DATASETS["unlabelled"], splits=("train",), loader=lambda paths: {"train": "x"}
     )
-    monkeypatch.setitem(datasets.REGISTRY, "toytext", toy)
+    monkeypatch.setitem(catalog.DATASETS, "toytext", toy)
     assert "dataset toytext has no labels" in error_of("toytext")
     blank = [{"text": "ok", "label": 1}, {"text": " ", "label": 0}]
     fake_dataset(tmp_path, monkeypatch, "blanky", {"train": blank})
@@ -176,7 +179,7 @@ def test_registry_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_missing_path_and_unsupported_file(tmp_path: Path) -> None:
     assert error_of(tmp_path / "absent.csv") == f"no such file or folder: '{tmp_path}/absent.csv'"
-    assert "no such file or folder" in error_of("reviews.csv")
+    assert error_of("reviews.csv").startswith("no such file, folder or dataset: 'reviews.csv'")
     write(tmp_path / "notes.txt", "a\tb\n")
     assert "give a .csv, .tsv, .jsonl or .json file" in error_of(tmp_path / "notes.txt")
 
@@ -262,31 +265,6 @@ def test_labelled_checks_lengths() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Tokenizer
-
-
-def test_tokenizer_reads_html_apostrophes_and_punctuation() -> None:
-    assert tokenize_text("Great movie!<br /><br />Don't miss it...") == [
-        "great", "movie", "!", "don't", "miss", "it", ".", ".", "."
-    ]  # fmt: skip
-    assert tokenize_text("It<br>was <i>SO</i> bad?!") == ["it", "was", "so", "bad", "?", "!"]
-    assert tokenize_text("Rock &amp; roll &lt;br&gt; 10/10", lowercase=False) == [
-        "Rock", "&", "roll", "<", "br", ">", "10", "/", "10"
-    ]  # fmt: skip
-    assert tokenize_text("a < b and c>d") == ["a", "<", "b", "and", "c", ">", "d"]
-    assert tokenize_text("'Twas the 80's, isn’t it? James' car") == [
-        "'", "twas", "the", "80's", ",", "isn't", "it", "?", "james", "'", "car"
-    ]  # fmt: skip
-    assert tokenize_text("") == [] and tokenize_text(" \n\t") == []
-
-
-def test_tokenizer_unicode() -> None:
-    decomposed = unicodedata.normalize("NFD", "Café naïve")
-    assert tokenize_text(decomposed) == ["café", "naïve"]
-    assert tokenize_text("Ünïcödé—ok 東京 😀!") == ["ünïcödé", "—", "ok", "東京", "😀", "!"]
-
-
-# ---------------------------------------------------------------------------------------------
 # Validation split
 
 
@@ -335,7 +313,7 @@ def test_split_sizes_and_errors() -> None:
 def test_imdb_unsup_entry_reads_jsonl_and_tarball(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    entry = datasets.REGISTRY["imdb-unsup"]
+    entry = catalog.DATASETS["imdb-unsup"]
     assert entry.splits == ("unsup",) and entry.files[0].name == "imdb/unsup.jsonl.gz"
     assert entry.fallback is not None and entry.fallback.url == (
         "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
@@ -343,7 +321,7 @@ def test_imdb_unsup_entry_reads_jsonl_and_tarball(
     rows = [{"text": "Unlabelled.", "id": 0}]
     jsonl = tmp_path / "unsup.jsonl.gz"
     jsonl.write_bytes(gzip.compress(json.dumps(rows[0]).encode() + b"\n"))
-    assert datasets._load_imdb_unsup([jsonl]) == {"unsup": rows}
+    assert catalog._load_imdb_unsup([jsonl]) == {"unsup": rows}
     tarball = tmp_path / "aclImdb_v1.tar.gz"
     with tarfile.open(tarball, "w:gz") as tar:
         for name, text in (
@@ -355,8 +333,8 @@ def test_imdb_unsup_entry_reads_jsonl_and_tarball(
             member.size = len(text)
             tar.addfile(member, io.BytesIO(text.encode()))
     with pytest.raises(RnnkitError, match="holds 2 unlabelled reviews, expected 50000"):
-        datasets._load_imdb_unsup([tarball])
-    monkeypatch.setattr(datasets, "_IMDB_UNSUP_REVIEWS", 2)
-    assert datasets._load_imdb_unsup([tarball]) == {
+        catalog._load_imdb_unsup([tarball])
+    monkeypatch.setattr(catalog, "_IMDB_UNSUP_REVIEWS", 2)
+    assert catalog._load_imdb_unsup([tarball]) == {
         "unsup": [{"text": "two", "id": 2}, {"text": "ten", "id": 10}]
     }

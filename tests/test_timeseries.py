@@ -6,6 +6,7 @@ read only where the shared mirror exists (or, for statsmodels' sets, from the in
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ import torch
 from rnnkit.core import checkpoint
 from rnnkit.errors import RnnkitError
 from rnnkit.timeseries import Forecaster, backtest, load_series, metrics
-from rnnkit.timeseries.backtest import origins, run_folds
+from rnnkit.timeseries.folds import origins, run_folds
 from rnnkit.timeseries.models import make, model_names
 from rnnkit.training.loop import Trainer
 
@@ -145,6 +146,32 @@ def test_auto_chooses_by_validation_and_ensembles() -> None:
 
 # ---------------------------------------------------------------------------------------------
 # Saving and loading
+
+
+def test_recurrent_fit_leaves_the_global_rng_alone_and_repeats_the_old_results(
+    tmp_path: Path,
+) -> None:
+    """Seeding runs on a fork of torch's RNG (no torch.manual_seed): the caller's random state
+    is untouched by fit and load, and a seed gives the forecasts it gave when fit reseeded the
+    global RNG (numbers recorded from that version)."""
+    t = np.arange(96)
+    rng = np.random.default_rng(0)
+    y = monthly(10 + 5 * np.sin(2 * np.pi * t / 12) + 0.05 * t + 0.3 * rng.normal(size=96))
+    recorded = {
+        "lstm": [15.72077259779105, 17.41667828290675, 17.842444773762903],
+        "gru": [15.596720924478417, 17.605176220195183, 16.656108732905867],
+    }
+    for cell, expected in recorded.items():
+        torch.manual_seed(123)
+        before = torch.get_rng_state()
+        f = Forecaster(cell, horizon=3, steps=30, hidden_size=8, batch_size=16, seed=5).fit(y)
+        assert torch.equal(torch.get_rng_state(), before), cell
+        np.testing.assert_allclose(f.predict().to_numpy(), expected, rtol=1e-6)
+        f.save(tmp_path / cell)
+        Forecaster.load(tmp_path / cell)
+        assert torch.equal(torch.get_rng_state(), before), cell
+    again = Forecaster("lstm", horizon=3, steps=30, hidden_size=8, batch_size=16, seed=5).fit(y)
+    np.testing.assert_allclose(again.predict().to_numpy(), recorded["lstm"], rtol=1e-6)
 
 
 def _covariate_frame() -> pd.DataFrame:
@@ -321,8 +348,28 @@ def test_bad_model_settings_are_one_line_errors() -> None:
         f.predict(5)
     with pytest.raises(RnnkitError, match="missing must be one of"):
         load_series(seasonal_series(), missing="zero")
-    with pytest.raises(RnnkitError, match="no such CSV file or registered time series"):
+    with pytest.raises(RnnkitError, match=r"no such file, folder or dataset: 'no-such-file\.csv'"):
         load_series("no-such-file.csv")
+
+
+def test_sources_follow_the_shared_rule(tmp_path: Path) -> None:
+    csv = "day,sales\r\n2024-01-01,1\r\n2024-01-02,2\r\n2024-01-03,4\r\n"
+    (tmp_path / "s.csv.gz").write_bytes(gzip.compress(csv.encode()))
+    assert load_series(str(tmp_path / "s.csv.gz")).y.tolist() == [1.0, 2.0, 4.0]
+    (tmp_path / "nile").mkdir()
+    with pytest.raises(RnnkitError, match="is a folder; give a CSV file"):
+        load_series(tmp_path / "nile")
+    with pytest.raises(RnnkitError, match=r"dataset ptb is not a time series \(series: co2, "):
+        load_series("ptb")
+    with pytest.raises(RnnkitError, match="no split 'train'"):
+        load_series("nile:train")
+    with pytest.raises(RnnkitError, match="got a text"):
+        load_series(csv)  # CSV content is not a path; a DataFrame is the in-memory way
+    latin = "day,température\n2024-01-01,1\n2024-01-02,2\n2024-01-03,3\n".encode("latin-1")
+    (tmp_path / "latin.csv").write_bytes(latin)
+    with pytest.raises(RnnkitError, match="not valid utf-8 at byte 8 \\(line 1\\)"):
+        load_series(tmp_path / "latin.csv")
+    assert load_series(tmp_path / "latin.csv", encoding="latin-1").y.name == "température"
 
 
 def test_statsmodels_series_from_the_registry() -> None:

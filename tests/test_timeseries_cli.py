@@ -106,4 +106,4 @@ def test_missing_data_and_load_together_is_an_error(sales: Path) -> None:
     code, _, err = _run("forecast")
     assert code == 2 and "either DATA" in err
     code, _, err = _run("forecast", "no-such.csv")
-    assert code == 2 and "no such CSV file" in err
+    assert code == 2 and "no such file, folder or dataset: 'no-such.csv'" in err

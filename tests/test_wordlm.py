@@ -18,9 +18,10 @@ from torch import nn
 from conftest import assert_same_weights, interrupt_at
 from rnnkit import CharLM, RnnkitError
 from rnnkit.cli import cli
-from rnnkit.data import registry as datasets
+from rnnkit.data import catalog
 from rnnkit.data.registry import DataFile, Dataset
-from rnnkit.data.vocab import EOS, UNK, WordVocab, tokenize
+from rnnkit.data.tokenize import Tokenizer
+from rnnkit.data.vocab import EOS, UNK, WordVocab
 from rnnkit.lm.learner import TorchLMLearner, stream_loss
 from rnnkit.lm.wordlm import WordLM, adaptive_cutoffs
 from rnnkit.models.adaptive import TiedAdaptiveSoftmax
@@ -37,22 +38,14 @@ def _fit(steps: int = 20, out: Path | None = None, **kw: object) -> WordLM:
     return WordLM(**{**SMALL, **kw}).fit(TEXT, steps=steps, out_dir=out, quiet=True)
 
 
-def test_tokenize_reads_token_files_like_the_benchmarks() -> None:
-    text = " = Valkyria = \n\n Senjō no Valkyria 3 : <unk> Chronicles \n"
-    expected = []
-    for line in text.split("\n")[:-1]:  # what pytorch/examples and AWD-LSTM do per file line
-        expected += [*line.split(), EOS]
-    assert tokenize(text) == expected
-    assert tokenize("no final newline") == ["no", "final", "newline", EOS]
-
-
 def test_vocab_counts_caps_and_round_trips() -> None:
     v = WordVocab.from_text("b a a c\na b\n")  # a: 3, b: 2, eos: 2, c: 1
     assert v.tokens == ["a", "<eos>", "b", "c", "<unk>"]
     assert WordVocab.from_text("b a a c\na b\n", min_count=2).tokens == ["a", "<eos>", "b", UNK]
     capped = WordVocab.from_text("b a a c\na b\n", max_size=3)
     assert capped.tokens == ["a", "<eos>", UNK] and len(capped) == 3
-    raw = WordVocab.from_text("Alice said: 'Curiouser!'\n", lowercase=True, words_only=True)
+    prose = Tokenizer("words", lowercase=True, words_only=True)
+    raw = WordVocab.from_text("Alice said: 'Curiouser!'\n", tokenizer=prose)
     for vocab in (v, capped, raw):
         again = WordVocab.from_json(vocab.to_json())
         assert again == vocab and again.tokenize("Alice, SAID") == vocab.tokenize("Alice, SAID")
@@ -220,15 +213,15 @@ def test_registry_splits_train_validate_and_evaluate(
         license="CC0",
         files=tuple(files),
         splits=("train", "validation", "test"),
-        loader=datasets._load_train_valid_test,
+        loader=catalog._load_train_valid_test,
     )
-    monkeypatch.setitem(datasets.REGISTRY, "toyptb", toy)
+    monkeypatch.setitem(catalog.DATASETS, "toyptb", toy)
     monkeypatch.setenv("RNNKIT_DATA", str(mirror))
     monkeypatch.setenv("RNNKIT_CACHE", str(tmp_path / "cache"))
     lm = WordLM(**SMALL).fit("toyptb", steps=5, quiet=True)
     assert lm.info()["corpus"]["source"] == "toyptb"
     result = lm.evaluate("toyptb:test")
-    assert result["words"] == len(tokenize(TEXT[400:800]))
+    assert result["words"] == len(Tokenizer("words").split(TEXT[400:800]))
     assert result["perplexity"] == pytest.approx(math.exp(result["loss"]))
     with pytest.raises(RnnkitError, match="no split 'dev'"):
         lm.evaluate("toyptb:dev")

@@ -1,39 +1,41 @@
-"""Labelled texts for the text classifier: reading them, the tokenizer, and a validation split.
+"""Labelled texts for the text classifier: reading them, a language-model corpus of them, and a
+validation split.
 
-:func:`read_labelled` reads (text, label) pairs from a registry dataset (``"imdb"``,
+:func:`read_labelled` reads (text, label) pairs from a catalogued dataset (``"imdb"``,
 ``"imdb:test"``), a CSV/TSV or JSON-lines file (optionally gzipped), or a folder with one
-subfolder per class. Every problem in the data (a missing column, empty texts, a bad JSON line,
-another encoding...) is a one-line :class:`~rnnkit.errors.RnnkitError` that says where it is.
+subfolder per class; sources are named by :func:`rnnkit.data.sources.resolve`'s rule. Every
+problem in the data (a missing column, empty texts, a bad JSON line, another encoding...) is a
+one-line :class:`~rnnkit.errors.RnnkitError` that says where it is.
 
 Example:
-    >>> tokenize_text("Great movie!<br /><br />Don't miss it...")
-    ['great', 'movie', '!', "don't", 'miss', 'it', '.', '.', '.']
+    >>> data = Labelled(["Loved it.", "Dull."], ["pos", "neg"], "<example>")
+    >>> len(split_validation(data, 0.5, seed=0)[1])
+    1
 """
 
 from __future__ import annotations
 
-import gzip
-import html
 import io
 import json
-import re
-import unicodedata
-import zlib
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rnnkit.data import registry as datasets
-from rnnkit.data.sources import decode
+from rnnkit.core.files import atomic_file
+from rnnkit.data import catalog
+from rnnkit.data.sources import Source, resolve
+from rnnkit.data.textio import read_text
+from rnnkit.data.tokenize import EOS, Tokenizer
 from rnnkit.errors import RnnkitError
 
 #: Column (or JSON key) names taken as the text, in this order of preference (case-insensitive).
 TEXT_COLUMNS = ("text", "review", "sentence", "content", "document")
 #: Column (or JSON key) names taken as the label, in this order of preference (case-insensitive).
 LABEL_COLUMNS = ("label", "sentiment", "class", "category", "target", "y")
-#: Registry datasets whose integer labels have names: predictions then read as words.
+#: Catalogued datasets whose integer labels have names: predictions then read as words.
 _LABEL_NAMES: dict[str, dict[int, str]] = {"imdb": {0: "neg", 1: "pos"}}
 _TABLE_SEPARATORS = {".csv": ",", ".tsv": "\t"}
 _JSON_SUFFIXES = (".jsonl", ".json")
@@ -69,19 +71,18 @@ class Labelled:
 
 
 def read_labelled(
-    source: str | Path,
+    source: str | os.PathLike[str],
     text_column: str | None = None,
     label_column: str | None = None,
     encoding: str = "utf-8",
     data_dir: str | Path | None = None,
 ) -> Labelled:
-    """Read labelled texts from a registry dataset, a CSV/TSV/JSONL file, or a class folder.
+    """Read labelled texts from a catalogued dataset, a CSV/TSV/JSONL file, or a class folder.
 
-    * ``"imdb"``, ``"imdb:test"``: a registry dataset (default split ``train``) whose records
-      are dicts with ``text`` and ``label``; IMDB's labels become ``"neg"`` / ``"pos"``. A
-      registry name wins over a same-named folder (write ``./imdb`` for that); any other string
-      without a path separator or file suffix that names no existing path is taken as a
-      dataset name, so a typo gets the registry's "unknown dataset" message.
+    * ``"imdb"``, ``"imdb:test"``: a dataset (default split ``train``) whose records are dicts
+      with ``text`` and ``label``; IMDB's labels become ``"neg"`` / ``"pos"``. A dataset name
+      wins over a same-named folder (write ``./imdb`` for that), as everywhere
+      (:func:`rnnkit.data.sources.resolve`).
     * ``.csv`` / ``.tsv`` (also ``.gz``): read with pandas, every value a string.
     * ``.jsonl`` / ``.json`` (also ``.gz``): one JSON object per line; blank lines are skipped;
       integer labels stay integers.
@@ -99,45 +100,21 @@ def read_labelled(
         >>> data.texts, data.labels
         (['Loved it.', 'Dull.'], ['pos', 'neg'])
     """
-    path = Path(source)
-    if isinstance(source, str) and _is_dataset_name(source, path):
-        texts, labels, name, where = _from_registry(source, data_dir)
-        return _checked(texts, labels, name, where)
-    if _is(path, Path.is_dir):
-        texts, labels, where = _from_folder(path, encoding)
-    elif _is(path, Path.is_file):
-        texts, labels, where = _from_file(path, text_column, label_column, encoding)
+    src = resolve(source, texts=False).training()
+    if src.path is None:  # a dataset
+        texts, labels, where = _from_dataset(src, data_dir)
+    elif src.kind == "folder":
+        texts, labels, where = _from_folder(src.path, encoding)
     else:
-        raise RnnkitError(f"no such file or folder: {str(source)!r}")
-    return _checked(texts, labels, str(path), where)
-
-
-_TAG = re.compile(r"</?[A-Za-z][^<>]*>")  # a tag starts with a letter: "a < b > c" is not one
-_TOKEN = re.compile(r"\w+(?:'\w+)*|\S")
-
-
-def tokenize_text(text: str, lowercase: bool = True) -> list[str]:
-    """The classifier's tokens: words (inner apostrophes kept) and single punctuation marks.
-
-    HTML tags (IMDB's ``<br />``) become spaces and entities are unescaped; the curly ``’`` is
-    read as ``'`` so ``don’t`` and ``don't`` are one word. Digits are words; every other
-    non-space character is a token of its own, since ``!`` and ``?`` carry sentiment.
-
-    Example:
-        >>> tokenize_text("It&#39;s <i>not</i> bad… 10/10")
-        ["it's", 'not', 'bad', '…', '10', '/', '10']
-    """
-    # Tags go before unescaping, so an escaped "&lt;br&gt;" stays text rather than becoming one.
-    text = html.unescape(_TAG.sub(" ", text)).replace("’", "'")
-    if not text.isascii():  # composed accents, so "café" is one word whichever way it was typed
-        text = unicodedata.normalize("NFC", text)
-    return _TOKEN.findall(text.lower() if lowercase else text)
+        texts, labels, where = _from_file(src.path, text_column, label_column, encoding)
+    return _checked(texts, labels, src.label, where)
 
 
 def write_lm_corpus(texts: Iterable[str], path: str | Path, lowercase: bool = True) -> Path:
     """Write ``texts`` as a language-model corpus read the classifier's way: one text per line,
-    its :func:`tokenize_text` tokens joined by spaces (a word LM trained on this file can start
-    a :class:`~rnnkit.TextClassifier`, ULMFiT-style). Written aside, then renamed into place.
+    its ``text`` tokenizer's tokens (:mod:`rnnkit.data.tokenize`) joined by spaces, so a word LM
+    trained on this file with the benchmark ``words`` tokenizer can start a
+    :class:`~rnnkit.TextClassifier`, ULMFiT-style. Written aside, then renamed into place.
 
     Example:
         >>> import tempfile
@@ -145,13 +122,12 @@ def write_lm_corpus(texts: Iterable[str], path: str | Path, lowercase: bool = Tr
         >>> out.read_text()
         'great film ! loved it .\\n'
     """
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
+    tokenizer = Tokenizer("text", lowercase=lowercase)
+    with atomic_file(path, "w") as fh:
         for text in texts:
-            fh.write(" ".join(tokenize_text(text, lowercase)) + "\n")
-    tmp.replace(path)
-    return path
+            # One text, one line: the line breaks inside a text are spaces here.
+            fh.write(" ".join(t for t in tokenizer.split(text) if t != EOS) + "\n")
+    return Path(path)
 
 
 def split_validation(data: Labelled, fraction: float, seed: int) -> tuple[Labelled, Labelled]:
@@ -202,29 +178,10 @@ def _subset(data: Labelled, rows: list[int], part: str) -> Labelled:
 # Sources
 
 
-def _is(path: Path, test: Callable[[Path], bool]) -> bool:
-    try:
-        return test(path)
-    except OSError:  # e.g. a name too long to be a path: then it is not one
-        return False
-
-
-def _is_dataset_name(source: str, path: Path) -> bool:
-    """True for ``"imdb"`` or ``"imdb:test"``; False for anything that looks like a path."""
-    name = source.partition(":")[0]
-    if name in datasets.REGISTRY:  # as in read_corpus, a name beats a same-named folder ("./imdb")
-        return True
-    looks_like_path = "/" in source or "\\" in source or "." in name
-    return not looks_like_path and not _is(path, Path.exists)
-
-
-def _from_registry(
-    source: str, data_dir: str | Path | None
-) -> tuple[list[str], list[Any], str, Locator]:
-    name, _, split = source.partition(":")
-    dataset = datasets.get(name)  # raises the registry's "unknown dataset" message
-    split = split or ("train" if "train" in dataset.splits else dataset.splits[0])
-    records = datasets.load(name, split, data_dir)
+def _from_dataset(src: Source, data_dir: str | Path | None) -> tuple[list[str], list[Any], Locator]:
+    name = src.name
+    assert src.split is not None  # read_labelled asked for the training split
+    records = catalog.load(name, src.split, data_dir)
     labelled = isinstance(records, list) and all(
         isinstance(r, dict) and "text" in r and "label" in r for r in records
     )
@@ -235,7 +192,7 @@ def _from_registry(
         )
     names = _LABEL_NAMES.get(name, {})
     labels = [names.get(r["label"], r["label"]) for r in records]
-    return [r["text"] for r in records], labels, f"{name}:{split}", lambda i: f"record {i + 1}"
+    return [r["text"] for r in records], labels, lambda i: f"record {i + 1}"
 
 
 def _from_folder(folder: Path, encoding: str) -> tuple[list[str], list[Any], Locator]:
@@ -274,17 +231,6 @@ def _from_file(
     texts = [_text_value(row.get(text), where) for where, row in rows]
     labels = [_label_value(row.get(label), where) for where, row in rows]
     return texts, labels, lambda i: rows[i][0]
-
-
-def read_text(path: Path, encoding: str) -> str:
-    """The content of ``path`` (gunzipped when it ends in .gz), decoded, BOM and CRLF removed."""
-    try:
-        raw = path.read_bytes()
-        if path.name.lower().endswith(".gz"):
-            raw = gzip.decompress(raw)
-    except (OSError, EOFError, zlib.error) as err:
-        raise RnnkitError(f"cannot read {path} ({type(err).__name__}: {err})") from None
-    return decode(raw, encoding, path)
 
 
 Row = tuple[str, dict[str, Any]]  # (where the row is, its values by column)

@@ -1,22 +1,50 @@
-"""Reading corpora: a bundled name, a UTF-8 file, a folder of files, or a literal string.
+"""Where data comes from: the one rule every capability reads its sources by.
 
-Everything is normalised the same way (BOM stripped, CRLF/CR -> LF) so that a model trained on a
-Windows file and one trained on a Unix file see the same characters.
+A *source* is what a user names as data (``fit("wikitext2")``, ``rnnkit train corpus.txt``);
+:func:`resolve` says what it is, by this rule:
+
+* a :class:`Text` (a ``str`` subclass) is always the text itself: ``Text("one line")``;
+* a ``str`` holding a line break (LF or CR) is the text itself: no name or path holds one, and
+  a text read from a file (``open(f).read()``) almost always does;
+* any other ``str`` is a catalogued dataset name (``"wikitext2"``, optionally one split:
+  ``"wikitext2:test"``; see :mod:`rnnkit.data.catalog`, which includes the bundled
+  ``"shakespeare"``) or else a path: a file (``.gz`` is read transparently) or a folder (its
+  files, sorted, hidden ones left out). A name beats a same-named path: write ``"./imdb"``
+  for a folder called ``imdb``;
+* an :class:`os.PathLike` (a :class:`~pathlib.Path`) is always a path;
+* anything else, an empty string, and a name that is neither catalogued nor an existing path
+  are one-line :class:`~rnnkit.errors.RnnkitError`\\ s naming it, so a mistyped file name is
+  never trained on as text.
+
+On the command line an argument is a name or a path, never text. The readers on top
+(:func:`read_corpus`, :func:`read_splits`, :func:`read_chunks`) normalise text the same way:
+BOM dropped, CRLF / CR -> LF (:mod:`rnnkit.data.textio`).
+
+Example:
+    >>> resolve("wikitext2:test")
+    Source(kind='dataset', name='wikitext2', split='test', path=None, text=None)
+    >>> resolve("to be\\nor not").kind, resolve(Text("to be")).kind
+    ('text', 'text')
 """
 
 from __future__ import annotations
 
-import gzip
+import difflib
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
-from importlib import resources
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
+from rnnkit.data import catalog
+from rnnkit.data.textio import folder_files, normalise, normalised, text_chunks
 from rnnkit.errors import RnnkitError
 
-#: Corpora that ship inside the package (public domain), by name.
-BUNDLED: dict[str, str] = {"shakespeare": "shakespeare.txt.gz"}
+#: Characters of a dataset split handed out at a time by :func:`read_chunks`.
+_CHUNK_CHARS = 1 << 20
+
+Kind = Literal["dataset", "file", "folder", "text"]
 
 
 class Text(str):
@@ -26,6 +54,107 @@ class Text(str):
         >>> read_corpus(Text("hello world")).source
         '<string>'
     """
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a source resolved to: a dataset (``name``, optional ``split``), a ``file`` or a
+    ``folder`` (``path``), or a ``text``.
+
+    Example:
+        >>> resolve("ptb").training()
+        Source(kind='dataset', name='ptb', split='train', path=None, text=None)
+    """
+
+    kind: Kind
+    name: str
+    split: str | None = None
+    path: Path | None = None
+    text: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How the source is named in messages and records: ``"name:split"``, the path as
+        given, or ``"<string>"``."""
+        return f"{self.name}:{self.split}" if self.split else self.name
+
+    def training(self) -> Source:
+        """A dataset given without a split as its ``train`` split (or its first split if it
+        has none of that name), so that what is trained on never includes its test text;
+        any other source as it is."""
+        if self.kind != "dataset" or self.split is not None:
+            return self
+        splits = catalog.get(self.name).splits
+        return replace(self, split="train" if "train" in splits else splits[0])
+
+
+def resolve(source: str | os.PathLike[str], texts: bool = True) -> Source:
+    """What ``source`` is, by the rule in the module docstring; nothing is read yet.
+
+    With ``texts=False`` (readers of labelled data or time series, which cannot learn from a
+    bare text) a text source is an error.
+
+    Example:
+        >>> resolve("no such corpus.txt")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        rnnkit.errors.RnnkitError: no such file, folder or dataset: 'no such corpus.txt' ...
+    """
+    if isinstance(source, str) and (isinstance(source, Text) or "\n" in source or "\r" in source):
+        if not texts:
+            raise RnnkitError(
+                "got a text (a string with a line break) where a file, folder or dataset name "
+                "belongs"
+            )
+        return Source("text", "<string>", text=str(source))
+    if isinstance(source, str):
+        return _named(source, texts)
+    if isinstance(source, os.PathLike):
+        return _path(Path(source), str(source), texts, named=False)
+    raise RnnkitError(
+        f"a source is a dataset name, a path or a text, not a {type(source).__name__}"
+    )
+
+
+def _named(source: str, texts: bool) -> Source:
+    name, _, split = source.partition(":")
+    if name in catalog.DATASETS:
+        splits = catalog.get(name).splits
+        if split and split not in splits:
+            raise RnnkitError(
+                f"dataset {name} has no split {split!r} (splits: {', '.join(splits)})"
+            )
+        return Source("dataset", name, split or None)
+    if not source:
+        raise RnnkitError("an empty string names no file, folder or dataset")
+    return _path(Path(source), source, texts, named=True)
+
+
+def _path(path: Path, given: str, texts: bool, named: bool) -> Source:
+    if _is(path, Path.is_dir):
+        return Source("folder", given, path=path)
+    if _is(path, Path.is_file):
+        return Source("file", given, path=path)
+    if not named:
+        raise RnnkitError(f"no such file or folder: {given!r}")
+    close = difflib.get_close_matches(given, catalog.names(), n=1, cutoff=0.7)
+    guess = f" (did you mean {close[0]!r}?)" if close else ""
+    hint = "; a one-line text is passed as rnnkit.data.sources.Text(...)" if texts else ""
+    raise RnnkitError(
+        f"no such file, folder or dataset: {given!r}{guess} "
+        f"(datasets: {', '.join(catalog.names())}{hint})"
+    )
+
+
+def _is(path: Path, test: Callable[[Path], bool]) -> bool:
+    try:
+        return test(path)
+    except OSError:  # e.g. a name too long to be a path: then it is not one
+        return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Readers
 
 
 @dataclass(frozen=True)
@@ -48,112 +177,91 @@ class Corpus:
 
 
 def read_corpus(
-    source: str | Path, encoding: str = "utf-8", data_dir: str | Path | None = None
+    source: str | os.PathLike[str], encoding: str = "utf-8", data_dir: str | Path | None = None
 ) -> Corpus:
-    """Load ``source``: a bundled corpus or registry dataset name (see :mod:`rnnkit.data.registry`;
-    its splits joined in order), one split of a registry dataset (``"wikitext2:test"``), a
-    file, a folder (all files, sorted), or text.
+    """The whole text of ``source`` (see :func:`resolve`): a dataset's splits joined in order,
+    or one split (``"wikitext2:test"``), a file (``.gz`` too), a folder's files joined by a line
+    break, or a text. ``encoding`` applies to files; ``data_dir`` is the dataset mirror.
 
-    A ``str`` that names no bundled corpus and no existing path is taken as literal text when it
-    contains whitespace; otherwise it is reported as a missing path (a likely typo).
+    Example:
+        >>> len(read_corpus("shakespeare").text) > 5_000_000
+        True
     """
-    if isinstance(source, Text):
-        return Corpus(_check_nonempty(normalise(source), "the given string"), "<string>")
-    if isinstance(source, str) and source in BUNDLED:
-        return Corpus(_read_bundled(source), source)
-    splits = read_splits(source.partition(":")[0], data_dir) if isinstance(source, str) else None
-    if splits is not None:
-        assert isinstance(source, str)
-        name, _, split = source.partition(":")
-        if not split:
-            return Corpus("".join(part.text for part in splits.values()), name)
-        if split not in splits:
-            raise RnnkitError(
-                f"dataset {name} has no split {split!r} (splits: {', '.join(splits)})"
-            )
-        return splits[split]
-    if isinstance(source, str) and "\n" in source:  # no real path holds a newline
-        return Corpus(_check_nonempty(normalise(source), "the given string"), "<string>")
-    path = Path(source)
-    if _is(path, Path.is_dir):
-        return Corpus(_read_folder(path, encoding), str(path))
-    if _is(path, Path.is_file):
-        return Corpus(_read_file(path, encoding), str(path))
-    if isinstance(source, str) and any(ch.isspace() for ch in source):
-        return Corpus(_check_nonempty(normalise(source), "the given string"), "<string>")
-    names = ", ".join(sorted(BUNDLED))
-    raise RnnkitError(f"no such file, folder or bundled corpus: {str(source)!r} (bundled: {names})")
+    src = resolve(source)
+    if src.kind == "dataset":
+        splits = _text_splits(src.name, data_dir)
+        if src.split is not None:
+            return splits[src.split]
+        return Corpus("".join(part.text for part in splits.values()), src.name)
+    text = "".join(read_chunks(src, encoding, data_dir))
+    if not text.strip():
+        what = "the given string" if src.kind == "text" else src.label
+        raise RnnkitError(f"{what} is empty (no text to learn from)")
+    return Corpus(text, src.label)
 
 
-def read_splits(source: str | Path, data_dir: str | Path | None = None) -> dict[str, Corpus] | None:
-    """The standard splits of a registry text dataset (``"wikitext2"`` -> train, validation,
-    test), each named ``"name:split"``; None when ``source`` names no registry dataset."""
-    from rnnkit.data.registry import REGISTRY, load  # local import: the registry reads corpora
+def read_splits(
+    source: str | os.PathLike[str], data_dir: str | Path | None = None
+) -> dict[str, Corpus] | None:
+    """The standard splits of a text dataset given without a split (``"wikitext2"`` -> train,
+    validation, test), each named ``"name:split"``; None for any other source.
 
-    if not isinstance(source, str) or source not in REGISTRY:
+    Example:
+        >>> sorted(read_splits("shakespeare")), read_splits("shakespeare:train")
+        (['train', 'validation'], None)
+    """
+    src = resolve(source)
+    if src.kind != "dataset" or src.split is not None:
         return None
-    splits = load(source, mirror=data_dir)
+    return _text_splits(src.name, data_dir)
+
+
+def read_chunks(
+    src: Source, encoding: str = "utf-8", data_dir: str | Path | None = None
+) -> Iterator[str]:
+    """The normalised text of a resolved source in pieces of about a million characters, so
+    that a corpus of any size streams in bounded memory. A folder's files are separated by a
+    line break; a dataset of records (``imdb``) gives one record's text a line.
+
+    Example:
+        >>> "".join(read_chunks(resolve("a\\r\\nb")))
+        'a\\nb'
+    """
+    if src.kind == "text":
+        assert src.text is not None
+        yield normalise(src.text)
+    elif src.kind == "file":
+        assert src.path is not None
+        yield from text_chunks(src.path, encoding)
+    elif src.kind == "folder":
+        assert src.path is not None
+        for i, path in enumerate(folder_files(src.path)):
+            if i:
+                yield "\n"  # a file's last line never runs into the next file's first
+            yield from text_chunks(path, encoding)
+    else:
+        yield from normalised(_dataset_pieces(src, data_dir))
+
+
+def _dataset_pieces(src: Source, data_dir: str | Path | None) -> Iterator[str]:
+    parts = catalog.load(src.name, data_dir=data_dir)
+    for split in [src.split] if src.split else list(parts):
+        data = parts[split]
+        if isinstance(data, str):
+            for i in range(0, len(data), _CHUNK_CHARS):
+                yield data[i : i + _CHUNK_CHARS]
+        elif isinstance(data, list) and all(isinstance(r, dict) and "text" in r for r in data):
+            for record in data:
+                yield record["text"] + "\n"
+        else:
+            raise RnnkitError(f"dataset {src.name} holds no text (it is a table)")
+
+
+def _text_splits(name: str, data_dir: str | Path | None) -> dict[str, Corpus]:
+    splits = catalog.load(name, data_dir=data_dir)
     if not all(isinstance(part, str) for part in splits.values()):
         raise RnnkitError(
-            f"{source} holds records (e.g. reviews), not one text corpus; to train a language "
-            "model on them, write them out with rnnkit.data.labelled.write_lm_corpus"
+            f"{name} holds records or tables (e.g. reviews), not one text corpus; to train a "
+            "language model on reviews, write them out with rnnkit.data.labelled.write_lm_corpus"
         )
-    return {k: Corpus(normalise(v), f"{source}:{k}") for k, v in splits.items()}
-
-
-def _is(path: Path, test: Callable[[Path], bool]) -> bool:
-    try:
-        return test(path)
-    except OSError:  # e.g. a name too long to be a path: then it is not one
-        return False
-
-
-def normalise(text: str) -> str:
-    """Strip a leading BOM and turn CRLF / CR line endings into LF."""
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _read_bundled(name: str) -> str:
-    ref = resources.files("rnnkit.data") / "corpora" / BUNDLED[name]
-    with ref.open("rb") as fh, gzip.open(fh, "rt", encoding="utf-8") as text:
-        return text.read()
-
-
-def _read_folder(folder: Path, encoding: str) -> str:
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and not _hidden(p, folder))
-    if not files:
-        raise RnnkitError(f"folder {folder} contains no files")
-    return "\n".join(_read_file(p, encoding) for p in files)
-
-
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
-
-
-def _read_file(path: Path, encoding: str) -> str:
-    raw = path.read_bytes()
-    nul = raw.find(b"\x00")
-    if nul >= 0:
-        raise RnnkitError(f"{path} looks binary (NUL byte at offset {nul}); give a text file")
-    return _check_nonempty(decode(raw, encoding, path), str(path))
-
-
-def decode(raw: bytes, encoding: str, path: Path) -> str:
-    """The bytes of the file ``path`` as normalised text; a wrong or unknown encoding is a
-    one-line error naming the byte and line where decoding failed."""
-    try:
-        return normalise(raw.decode(encoding))
-    except UnicodeDecodeError as err:
-        line = raw.count(b"\n", 0, err.start) + 1
-        raise RnnkitError(
-            f"{path} is not valid {encoding} at byte {err.start} (line {line}); pass "
-            "encoding= (--encoding on the command line), e.g. latin-1, if it uses another one"
-        ) from None
-    except LookupError:
-        raise RnnkitError(f"unknown encoding {encoding!r}") from None
-
-
-def _check_nonempty(text: str, what: str) -> str:
-    if not text.strip():
-        raise RnnkitError(f"{what} is empty (no text to learn from)")
-    return text
+    return {k: Corpus(normalise(v), f"{name}:{k}") for k, v in splits.items()}

@@ -1,20 +1,21 @@
 """Vocabularies: the mapping between text and token ids, saved as JSON in checkpoints.
 
-:class:`CharVocab` maps characters; :class:`WordVocab` maps words read the way the standard
-word-level benchmarks read them (WikiText, Penn Treebank): whitespace-separated tokens with an
-``<eos>`` at the end of every line, rare or unseen words as ``<unk>``.
+:class:`CharVocab` maps characters; :class:`WordVocab` maps the words of a
+:class:`~rnnkit.data.tokenize.Tokenizer` that it carries and saves (by default the standard
+word-level benchmarks' reading: whitespace-separated tokens with an ``<eos>`` at the end of
+every line), rare or unseen words as ``<unk>``.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from rnnkit.data.tokenize import CHARS, EOS, WORDS, Tokenizer
 from rnnkit.errors import RnnkitError
 
 
@@ -28,6 +29,8 @@ class CharVocab:
     """
 
     kind = "char"
+    #: How text becomes this vocabulary's tokens (one per character).
+    tokenizer: ClassVar[Tokenizer] = CHARS
 
     def __init__(self, chars: Iterable[str]) -> None:
         self.chars: list[str] = list(chars)
@@ -98,39 +101,16 @@ class CharVocab:
         return json.dumps(self.to_json(), ensure_ascii=False, indent=0)
 
 
-UNK, EOS = "<unk>", "<eos>"
-_WORD = re.compile(r"\w+(?:['’]\w+)*")
-
-
-def tokenize(text: str, lowercase: bool = False, words_only: bool = False) -> list[str]:
-    """Split ``text`` into tokens, with ``<eos>`` closing every line.
-
-    The default reads WikiText / PTB token files exactly as their benchmarks do
-    (``line.split() + ["<eos>"]`` for each line, blank lines included), so perplexities compare
-    with published ones. ``lowercase`` and ``words_only`` (drop punctuation) suit raw prose.
-
-    Example:
-        >>> tokenize("Down the Rabbit-Hole.\\n\\nAlice was", lowercase=True, words_only=True)
-        ['down', 'the', 'rabbit', 'hole', '<eos>', '<eos>', 'alice', 'was', '<eos>']
-    """
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()  # the newline that ends the last line does not start another
-    if lowercase:
-        lines = [line.lower() for line in lines]
-    split = _WORD.findall if words_only else str.split
-    tokens: list[str] = []
-    for line in lines:
-        tokens.extend(split(line))
-        tokens.append(EOS)
-    return tokens
+#: The token that stands for every word outside a word vocabulary.
+UNK = "<unk>"
 
 
 class WordVocab:
     """Words by descending frequency (ties alphabetical), always with ``<unk>`` and ``<eos>``.
 
     Frequency order lets an adaptive softmax put the common words in its cheap head cluster.
-    The tokenization mode is part of the vocabulary, so prompts are read like the training text.
+    The tokenizer is part of the vocabulary (and of its JSON), so prompts, evaluation texts and
+    a classifier starting from a language model are read like the training text.
 
     Example:
         >>> v = WordVocab.from_text("the cat\\nthe dog\\n", min_count=2)
@@ -138,15 +118,19 @@ class WordVocab:
         ['<eos>', 'the', '<unk>']
         >>> v.decode(v.encode("the cow\\n"))
         'the <unk> <eos>'
+        >>> WordVocab.from_text("It's <b>good</b>", tokenizer=Tokenizer("text")).tokens
+        ['<eos>', "It's", 'good', '<unk>']
     """
 
     kind = "word"
 
-    def __init__(self, tokens: Iterable[str], lowercase: bool = False, words_only: bool = False):
+    def __init__(self, tokens: Iterable[str], tokenizer: Tokenizer = WORDS) -> None:
         self.tokens: list[str] = list(tokens)
         if len(set(self.tokens)) != len(self.tokens) or not {UNK, EOS} <= set(self.tokens):
             raise RnnkitError("a word vocabulary needs distinct tokens including <unk> and <eos>")
-        self.lowercase, self.words_only = lowercase, words_only
+        if tokenizer.name == "chars":
+            raise RnnkitError("a word vocabulary needs a word tokenizer, not chars")
+        self.tokenizer = tokenizer
         self._index = {t: i for i, t in enumerate(self.tokens)}
         self.unk_id, self.eos_id = self._index[UNK], self._index[EOS]
 
@@ -156,13 +140,12 @@ class WordVocab:
         text: str,
         min_count: int = 1,
         max_size: int | None = None,
-        lowercase: bool = False,
-        words_only: bool = False,
+        tokenizer: Tokenizer = WORDS,
     ) -> WordVocab:
-        """The words of ``text`` seen at least ``min_count`` times, at most ``max_size`` of them
-        (the most frequent; ``<unk>`` and ``<eos>`` always kept)."""
-        counts = Counter(tokenize(text, lowercase, words_only))
-        return cls.from_counts(counts, min_count, max_size, lowercase, words_only)
+        """The words of ``text`` (read by ``tokenizer``) seen at least ``min_count`` times, at
+        most ``max_size`` of them (the most frequent; ``<unk>`` and ``<eos>`` always kept)."""
+        counts = Counter(tokenizer.split(text))
+        return cls.from_counts(counts, min_count, max_size, tokenizer)
 
     @classmethod
     def from_counts(
@@ -170,10 +153,9 @@ class WordVocab:
         counts: Counter[str],
         min_count: int = 1,
         max_size: int | None = None,
-        lowercase: bool = False,
-        words_only: bool = False,
+        tokenizer: Tokenizer = WORDS,
     ) -> WordVocab:
-        """:meth:`from_text` for word counts already made (from text tokenized elsewhere)."""
+        """:meth:`from_text` for word counts already made (of text read by ``tokenizer``)."""
         if min_count < 1 or (max_size is not None and max_size < 2):
             raise RnnkitError("min_count must be >= 1 and max_size >= 2")
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -182,7 +164,7 @@ class WordVocab:
             kept = [t for t in kept[: max_size - 2] if t not in (UNK, EOS)]
             kept = sorted([*kept, UNK, EOS], key=lambda t: (-counts[t], t))
         kept += [t for t in (UNK, EOS) if t not in kept]
-        return cls(kept, lowercase, words_only)
+        return cls(kept, tokenizer)
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -194,8 +176,8 @@ class WordVocab:
         return hash(tuple(self.tokens))
 
     def tokenize(self, text: str) -> list[str]:
-        """``text`` as tokens, in this vocabulary's tokenization mode."""
-        return tokenize(text, self.lowercase, self.words_only)
+        """``text`` as tokens, read by this vocabulary's tokenizer."""
+        return self.tokenizer.split(text)
 
     def unknown(self, text: str) -> list[str]:
         """Words of ``text`` outside the vocabulary (read as ``<unk>``), in first-seen order."""
@@ -236,16 +218,29 @@ class WordVocab:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; :meth:`from_json` reverses it exactly."""
-        return {
-            "type": self.kind,
-            "tokens": self.tokens,
-            "lowercase": self.lowercase,
-            "words_only": self.words_only,
-        }
+        return {"type": self.kind, "tokens": self.tokens, "tokenizer": self.tokenizer.to_json()}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> WordVocab:
-        """Rebuild a vocabulary saved by :meth:`to_json`."""
+    def from_json(cls, data: dict[str, Any], default: Tokenizer | None = None) -> WordVocab:
+        """Rebuild a vocabulary saved by :meth:`to_json`.
+
+        A vocabulary saved before tokenizers were saved with it gets ``default``, or without
+        one the benchmarks' words with its old ``lowercase`` / ``words_only`` flags (what
+        such vocabularies always read text with).
+
+        Example:
+            >>> old = {"type": "word", "tokens": ["<unk>", "<eos>"], "lowercase": True}
+            >>> WordVocab.from_json(old).tokenizer
+            Tokenizer(name='words', lowercase=True, words_only=False)
+        """
         if data.get("type") != cls.kind or not isinstance(data.get("tokens"), list):
             raise RnnkitError("vocab.json is not a word vocabulary")
-        return cls(data["tokens"], bool(data.get("lowercase")), bool(data.get("words_only")))
+        if "tokenizer" in data:
+            tokenizer = Tokenizer.from_json(data["tokenizer"])
+        else:
+            flags = {
+                "lowercase": bool(data.get("lowercase")),
+                "words_only": bool(data.get("words_only")),
+            }
+            tokenizer = default or Tokenizer("words", **flags)
+        return cls(data["tokens"], tokenizer)

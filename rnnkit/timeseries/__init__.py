@@ -1,5 +1,10 @@
 """Time series forecasting: the classical tools, recurrent forecasters, and honest backtests.
 
+The names below load on first use, so that importing one module of the package (the command
+line's options, say) does not import torch, pandas and statsmodels with all the others. (The
+module defining :func:`backtest` is ``backtests``: a submodule called ``backtest`` would take
+the function's place in this namespace once imported.)
+
 Example:
     >>> import pandas as pd
     >>> from rnnkit.timeseries import Forecaster
@@ -8,12 +13,35 @@ Example:
     [24.0, 25.0]
 """
 
-from rnnkit.timeseries.backtest import Backtest, backtest
-from rnnkit.timeseries.data import TimeSeries, load_series
-from rnnkit.timeseries.forecaster import Forecaster
-from rnnkit.timeseries.metrics import evaluate, mae, mape, mase, rmse, smape
-from rnnkit.timeseries.models import Prediction, model_names
+from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rnnkit.timeseries.backtests import Backtest, backtest
+    from rnnkit.timeseries.base import Prediction
+    from rnnkit.timeseries.data import TimeSeries, load_series
+    from rnnkit.timeseries.forecaster import Forecaster
+    from rnnkit.timeseries.metrics import evaluate, mae, mape, mase, rmse, smape
+    from rnnkit.timeseries.models import model_names
+
+#: Public names by the module that defines each.
+_LAZY = {
+    "Backtest": "backtests",
+    "backtest": "backtests",
+    "Prediction": "base",
+    "TimeSeries": "data",
+    "load_series": "data",
+    "Forecaster": "forecaster",
+    "evaluate": "metrics",
+    "mae": "metrics",
+    "mape": "metrics",
+    "mase": "metrics",
+    "rmse": "metrics",
+    "smape": "metrics",
+    "model_names": "models",
+}
 __all__ = [
     "Backtest",
     "Forecaster",
@@ -29,3 +57,9 @@ __all__ = [
     "rmse",
     "smape",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"rnnkit.timeseries.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'rnnkit.timeseries' has no attribute {name!r}")

@@ -18,9 +18,10 @@ import numpy as np
 from torch import Tensor
 
 from rnnkit.errors import RnnkitError
-from rnnkit.timeseries.backtest import MIN_TRAIN, origins, run_folds
+from rnnkit.timeseries.base import Model, Prediction
 from rnnkit.timeseries.data import TimeSeries
-from rnnkit.timeseries.models import Model, Prediction, make
+from rnnkit.timeseries.folds import MIN_TRAIN, origins, run_folds
+from rnnkit.timeseries.single import make_single
 
 CANDIDATES = ("naive", "snaive", "drift", "ewm", "holt_winters", "ets", "ols", "lstm")
 
@@ -60,7 +61,7 @@ class AutoModel:
         return [c for c in self.candidates if not (c == "snaive" and ts.season == 1)]
 
     def _new(self, name: str) -> Model:
-        return make(name, self.horizon, self.options.get(name))
+        return make_single(name, self.horizon, self.options.get(name))
 
     def _validate(self, ts: TimeSeries) -> tuple[dict[str, float], dict[str, str]]:
         folds = min(self.folds, (len(ts) - MIN_TRAIN) // self.horizon)

@@ -37,8 +37,8 @@ import torch
 from torch import Tensor
 
 from rnnkit.errors import RnnkitError
+from rnnkit.timeseries.base import Prediction
 from rnnkit.timeseries.data import TimeSeries, future_index
-from rnnkit.timeseries.models import Prediction
 
 #: Candidate half-lives and windows, tried in-sample (one step ahead) when none is given.
 HALFLIVES = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)

@@ -1,9 +1,10 @@
 """Time series in, one regular numeric series out.
 
-:func:`load_series` reads a CSV file (a date column and a value column, optional covariates), a
-pandas Series or DataFrame, or a registry name (``rnnkit data list``), and returns a
-:class:`TimeSeries`: float values on a regular index, so that "the previous observation" and
-"the same season last year" are well defined. What it does with untidy input is explicit:
+:func:`load_series` reads a CSV file (a date column and a value column, optional covariates;
+``.gz`` too), a pandas Series or DataFrame, or a dataset name (``rnnkit data list``), and
+returns a :class:`TimeSeries`: float values on a regular index, so that "the previous
+observation" and "the same season last year" are well defined. What it does with untidy input
+is explicit:
 
 * **dates** are sorted; duplicated dates are an error (give ``freq`` to aggregate them);
 * **frequency** is inferred from the dates; where some dates are missing it is the step most
@@ -23,6 +24,7 @@ pandas Series or DataFrame, or a registry name (``rnnkit data list``), and retur
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -32,9 +34,11 @@ import numpy as np
 import pandas as pd
 from pandas.tseries import offsets
 
-from rnnkit.errors import RnnkitError
-
-MISSING_POLICIES = ("interpolate", "ffill", "error")
+from rnnkit.data import catalog
+from rnnkit.data.series import read_csv
+from rnnkit.data.sources import resolve
+from rnnkit.errors import RnnkitError, one_line
+from rnnkit.timeseries.base import MISSING_POLICIES
 
 #: Per frequency: the season length used by seasonal models and MASE, and the default horizon
 #: (the M4 competition's horizons). The first matching offset type wins.
@@ -116,14 +120,16 @@ def load_series(
     freq: str | None = None,
     season: int | None = None,
     missing: str = "ffill",
+    encoding: str = "utf-8",
     data_dir: str | Path | None = None,
 ) -> TimeSeries:
-    """Read a series from a CSV path, a registry name, a pandas Series / DataFrame or a
+    """Read a series from a CSV path, a dataset name, a pandas Series / DataFrame or a
     :class:`TimeSeries`; see the module docstring for what happens to untidy input.
 
     ``value`` is the target column (default: the first numeric column that is not the date),
     ``date`` the date column (default: a column named like a date, or the index), ``covariates``
     extra numeric columns to keep. ``season`` overrides the season implied by the frequency.
+    ``encoding`` is that of a CSV file; ``data_dir`` the dataset mirror.
 
     Example:
         >>> df = pd.DataFrame({"day": ["2024-01-01", "2024-01-02", "2024-01-04"],
@@ -136,7 +142,7 @@ def load_series(
         return source if season is None else replace(source, season=season)
     if missing not in MISSING_POLICIES:
         raise RnnkitError(f"missing must be one of {', '.join(MISSING_POLICIES)}, got {missing!r}")
-    frame = _as_frame(source, data_dir)
+    frame = _as_frame(source, encoding, data_dir)
     frame = _with_dates(frame, date)
     target = _pick_value(frame, value)
     columns = [target, *covariates]
@@ -180,36 +186,34 @@ def season_of(index: pd.Index) -> int:
 # Reading
 
 
-def _as_frame(source: Any, data_dir: str | Path | None) -> pd.DataFrame:
+def _as_frame(source: Any, encoding: str, data_dir: str | Path | None) -> pd.DataFrame:
     if isinstance(source, pd.Series):
         return source.to_frame(name=source.name if source.name is not None else "value")
     if isinstance(source, pd.DataFrame):
         return source
-    if isinstance(source, str | Path):
-        return _read_named(source, data_dir)
+    if isinstance(source, str | os.PathLike):
+        return _read_source(source, encoding, data_dir)
     raise RnnkitError(
-        f"cannot read a time series from a {type(source).__name__}: give a CSV path, a registry "
+        f"cannot read a time series from a {type(source).__name__}: give a CSV path, a dataset "
         "name, or a pandas Series / DataFrame"
     )
 
 
-def _read_named(source: str | Path, data_dir: str | Path | None) -> pd.DataFrame:
-    from rnnkit.data import registry as datasets
-
-    name = str(source)
-    if name in datasets.REGISTRY and "series" in datasets.REGISTRY[name].splits:
-        frame: pd.DataFrame = datasets.load(name, "series", data_dir)
-        return frame
-    path = Path(source)
-    if not path.is_file():
-        series = [n for n in datasets.names() if "series" in datasets.get(n).splits]
-        raise RnnkitError(
-            f"no such CSV file or registered time series: {name!r} (series: {', '.join(series)})"
-        )
-    try:
-        return pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise RnnkitError(f"{path} is not a readable CSV file ({_one_line(err)})") from None
+def _read_source(
+    source: str | os.PathLike[str], encoding: str, data_dir: str | Path | None
+) -> pd.DataFrame:
+    """A catalogued series (its ``series`` split) or a CSV file (``.gz`` too), named by the
+    rule every capability uses (:func:`rnnkit.data.sources.resolve`)."""
+    src = resolve(source, texts=False)
+    if src.kind == "folder":
+        raise RnnkitError(f"{src.label} is a folder; give a CSV file or a dataset name")
+    if src.path is not None:
+        return read_csv(src.path, encoding)
+    if "series" not in catalog.get(src.name).splits:
+        series = [n for n in catalog.names() if "series" in catalog.get(n).splits]
+        raise RnnkitError(f"dataset {src.name} is not a time series (series: {', '.join(series)})")
+    frame: pd.DataFrame = catalog.load(src.name, "series", data_dir)
+    return frame
 
 
 def _with_dates(frame: pd.DataFrame, date: str | None) -> pd.DataFrame:
@@ -289,10 +293,6 @@ def _names(frame: pd.DataFrame) -> str:
     return ", ".join(map(str, frame.columns))
 
 
-def _one_line(err: BaseException) -> str:
-    return " ".join(str(err).split())
-
-
 # ---------------------------------------------------------------------------------------------
 # A regular index
 
@@ -308,7 +308,7 @@ def _regular(frame: pd.DataFrame, freq: str | None) -> pd.DataFrame:
         try:
             return frame.resample(freq).mean()
         except ValueError as err:
-            raise RnnkitError(f"invalid frequency {freq!r} ({_one_line(err)})") from None
+            raise RnnkitError(f"invalid frequency {freq!r} ({one_line(err)})") from None
     dup = frame.index[frame.index.duplicated()]
     if len(dup):
         raise RnnkitError(

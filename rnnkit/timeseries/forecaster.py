@@ -20,8 +20,9 @@ import torch
 from rnnkit import __version__
 from rnnkit.core import checkpoint
 from rnnkit.errors import RnnkitError
+from rnnkit.timeseries.base import Model, Prediction
 from rnnkit.timeseries.data import TimeSeries, future_index, load_series, make_index
-from rnnkit.timeseries.models import Model, Prediction, make
+from rnnkit.timeseries.models import make
 
 KIND = "forecaster"
 
@@ -71,7 +72,7 @@ class Forecaster:
         missing: str = "ffill",
         data_dir: str | Path | None = None,
     ) -> Forecaster:
-        """Fit on ``series``: a CSV path, a registry name, a pandas Series / DataFrame or a
+        """Fit on ``series``: a CSV path, a dataset name, a pandas Series / DataFrame or a
         :class:`TimeSeries` (see :func:`~rnnkit.timeseries.data.load_series` for the other
         arguments and how dates, gaps and missing values are handled)."""
         ts = load_series(

@@ -16,16 +16,17 @@ How the data is shaped (all of it fitted on the training part only):
 * **intervals**: trained quantiles (pinball loss; ``direct`` only), or else the validation
   error's spread at each horizon step (Gaussian).
 
-The network adds a linear "highway" from the window values to the outputs (as in LSTNet, Lai et
-al. 2018), so it is never worse at linear autoregression than plain least squares can be.
-Training goes through rnnkit's one loop (:class:`~rnnkit.training.loop.Trainer`), with
-:class:`WindowLearner` and :class:`WindowBatches` implementing its protocols.
+The network (:class:`~rnnkit.models.window.WindowNet`) adds a linear "highway" from the window
+values to the outputs (as in LSTNet, Lai et al. 2018), so it is never worse at linear
+autoregression than plain least squares can be. Training goes through rnnkit's one loop
+(:class:`~rnnkit.training.loop.Trainer`), with :class:`WindowLearner` and :class:`WindowBatches`
+implementing its protocols.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -38,9 +39,11 @@ from rnnkit.core.checkpoint import (
     restore_rng,
     rng_tensors,
 )
+from rnnkit.core.rng import seeded
 from rnnkit.errors import RnnkitError
+from rnnkit.models.window import WindowConfig, WindowNet
+from rnnkit.timeseries.base import Prediction
 from rnnkit.timeseries.data import TimeSeries
-from rnnkit.timeseries.models import Prediction
 from rnnkit.training.loop import LoopSettings, Trainer
 from rnnkit.training.schedule import Budget
 
@@ -48,53 +51,6 @@ CELLS = ("lstm", "gru")
 STRATEGIES = ("direct", "recursive")
 #: Fewest training windows a recurrent model accepts.
 MIN_WINDOWS = 8
-
-
-@dataclass
-class NetConfig:
-    """Shape of a :class:`WindowNet` (stored in the checkpoint's config)."""
-
-    cell: str = "lstm"
-    covariates: int = 0
-    hidden_size: int = 32
-    num_layers: int = 1
-    window: int = 24
-    outputs: int = 1
-    quantiles: list[float] = field(default_factory=lambda: [0.5])
-    highway: bool = True
-
-
-class WindowNet(nn.Module):
-    """LSTM / GRU over a window, a linear head per output step and quantile, a linear highway
-    from the window's values, and a linear term in each output step's covariates.
-
-    Example:
-        >>> net = WindowNet(NetConfig(window=6, outputs=3, quantiles=[0.1, 0.5, 0.9]))
-        >>> net(torch.zeros(2, 6, 1), torch.zeros(2, 3, 0)).shape
-        torch.Size([2, 3, 3])
-    """
-
-    def __init__(self, cfg: NetConfig) -> None:
-        super().__init__()
-        self.cfg = cfg
-        rnn = nn.LSTM if cfg.cell == "lstm" else nn.GRU
-        self.rnn = rnn(1 + cfg.covariates, cfg.hidden_size, cfg.num_layers, batch_first=True)
-        width = cfg.outputs * len(cfg.quantiles)
-        self.head = nn.Linear(cfg.hidden_size, width)
-        self.highway = nn.Linear(cfg.window, width) if cfg.highway else None
-        self.cov_head = nn.Linear(cfg.covariates, len(cfg.quantiles)) if cfg.covariates else None
-
-    def forward(self, inputs: Tensor, future: Tensor) -> Tensor:
-        """``inputs`` [B, window, 1 + covariates], ``future`` [B, outputs, covariates] ->
-        [B, outputs, quantiles]."""
-        out, _ = self.rnn(inputs)
-        y = self.head(out[:, -1])
-        if self.highway is not None:
-            y = y + self.highway(inputs[:, :, 0])
-        y = y.view(len(inputs), self.cfg.outputs, len(self.cfg.quantiles))
-        if self.cov_head is not None:
-            y = y + self.cov_head(future)
-        return y
 
 
 @dataclass
@@ -147,7 +103,7 @@ class WindowLearner:
     on held-out windows. The :class:`~rnnkit.training.loop.Learner` protocol.
 
     Example:
-        >>> net = WindowNet(NetConfig(window=4))
+        >>> net = WindowNet(WindowConfig(window=4))
         >>> w = Windows(torch.zeros(8, 4, 1), torch.zeros(8, 1, 0), torch.ones(8, 1))
         >>> learner = WindowLearner(net, w)
         >>> learner.train_step(w, lr=0.01) > 0
@@ -308,8 +264,11 @@ class RecurrentForecaster:
         self._ts, self._window_len = ts, window
         full = self._windows(y, cov, origins)
         rows = np.arange(len(origins))
-        self.net = self._new_net(0 if cov is None else cov.shape[1])
-        stats = self._train(full.take(rows[: len(train)]), full.take(rows[-n_val:]))
+        # The initial weights come from torch's global RNG: a fork of it, seeded, keeps runs
+        # repeatable without touching the caller's random state.
+        with seeded(self.seed):
+            self.net = self._new_net(0 if cov is None else cov.shape[1])
+            stats = self._train(full.take(rows[: len(train)]), full.take(rows[-n_val:]))
         self._sd = self._validation_sd(full.take(rows[-n_val:]))
         self.stats = stats
         return self
@@ -328,9 +287,8 @@ class RecurrentForecaster:
         return make_windows(y, scaled, origins, self._window_len, self._outputs, self.scaling.scale)
 
     def _new_net(self, covariates: int) -> WindowNet:
-        torch.manual_seed(self.seed)
         return WindowNet(
-            NetConfig(
+            WindowConfig(
                 cell=self.cell,
                 covariates=covariates,
                 hidden_size=self.hidden_size,
@@ -443,8 +401,9 @@ class RecurrentForecaster:
     def restore(
         self, ts: TimeSeries, params: dict[str, Any], arrays: dict[str, Tensor]
     ) -> RecurrentForecaster:
-        cfg = NetConfig(**params["net"])
-        self.net = WindowNet(cfg)
+        cfg = WindowConfig(**params["net"])
+        with seeded(self.seed):  # initial weights, replaced below: the caller's RNG stays put
+            self.net = WindowNet(cfg)
         try:
             self.net.load_state_dict(arrays)
         except RuntimeError:

@@ -1,18 +1,22 @@
-"""Readers for the registered time series (see :mod:`rnnkit.data.registry`).
+"""Readers for the catalogued time series (see :mod:`rnnkit.data.catalog`).
 
 Each returns a DataFrame whose first column is the usual forecasting target; the others can be
 used as the target (``value=``) or as covariates. The statsmodels sets ship inside the
-statsmodels wheel (no download); the others are CSV files from the registry's mirror or cache.
+statsmodels wheel (no download); the others are CSV files from the mirror or cache.
 :func:`~rnnkit.timeseries.data.load_series` then makes them regular and fills their gaps.
 """
 
 from __future__ import annotations
 
 import importlib
+import io
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+
+from rnnkit.data.textio import read_text
+from rnnkit.errors import RnnkitError, one_line
 
 
 def _statsmodels(name: str) -> pd.DataFrame:
@@ -51,11 +55,28 @@ def _macrodata(paths: list[Path]) -> pd.DataFrame:
     return frame.drop(columns=["year", "quarter"]).set_index(index)
 
 
+def read_csv(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
+    """The CSV file ``path`` (gzipped or not, read as :mod:`rnnkit.data.textio` reads text) as
+    a DataFrame; a file pandas cannot parse is a one-line error.
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "s.csv"
+        >>> _ = path.write_text("day,sales\\r\\n2024-01-01,3\\r\\n")
+        >>> read_csv(path).to_dict("list")
+        {'day': ['2024-01-01'], 'sales': [3]}
+    """
+    try:
+        return pd.read_csv(io.StringIO(read_text(path, encoding)))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise RnnkitError(f"{path} is not a readable CSV file ({one_line(err)})") from None
+
+
 def _csv(first: str | None = None) -> Callable[[list[Path]], pd.DataFrame]:
     """Read the one CSV file (gzipped or not), moving column ``first`` to the front."""
 
     def read(paths: list[Path]) -> pd.DataFrame:
-        frame = pd.read_csv(paths[0])
+        frame = read_csv(paths[0])
         if first is None:
             return frame
         return frame[[first, *(c for c in frame.columns if c != first)]]
