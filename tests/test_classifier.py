@@ -14,7 +14,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from conftest import assert_same_weights, interrupt_at
-from rnnkit import RnnkitError, TextClassifier
+from rnnkit import RnnkitError, TextClassifier, WordLM
 from rnnkit.classify.learner import (
     BucketBatches,
     ClassifierLearner,
@@ -325,7 +325,9 @@ def test_fine_tunes_a_language_model_ulmfit(tmp_path: Path) -> None:
 
     texts, labels = reviews(120)
     corpus = write_lm_corpus(texts, tmp_path / "reviews.txt")  # the classifier's tokens
-    lm = WordLM(hidden_size=16, embed_size=8, seq_len=8, batch_size=4, warmup_steps=2)
+    lm = WordLM(
+        hidden_size=16, embed_size=8, seq_len=8, batch_size=4, warmup_steps=2, tokenizer="text"
+    )
     lm.fit(corpus, steps=30, quiet=True)
     lm.save(tmp_path / "lm")
     clf = TextClassifier(
@@ -459,3 +461,25 @@ def test_baseline_columns_follow_the_network_classes() -> None:
     assert out[0, 1].item() == pytest.approx(np.log(1e-12))
     expected = blend.baseline.decision_function(["bread soup"])[0]
     assert out[0, [0, 2]].tolist() == pytest.approx(expected.tolist())
+
+
+@pytest.mark.parametrize(
+    ("tokenizer", "tokens"),
+    [("text", ["great", "film", "!"]), ("words", ["great", "film!"])],
+)
+def test_a_classifier_reads_text_with_its_language_models_tokenizer(
+    tmp_path: Path, tokenizer: str, tokens: list[str]
+) -> None:
+    texts, labels = ["Great film!", "Awful plot."] * 10, ["pos", "neg"] * 10
+    lm = WordLM(
+        hidden_size=8, embed_size=8, seq_len=4, batch_size=2, tokenizer=tokenizer, lowercase=True
+    )
+    lm.fit("\n".join(texts) + "\n", steps=2, quiet=True).save(tmp_path / "lm")
+    # The classifier's own setting keeps case; the language model's reading wins, by design.
+    clf = TextClassifier(lm=str(tmp_path / "lm"), lowercase=False, min_count=1)
+    clf.fit(texts, labels, steps=2, quiet=True)
+    assert clf.vocab_ is not None and lm.vocab_ is not None
+    assert clf.vocab_.tokenizer == lm.vocab_.tokenizer
+    assert clf._tokens("GREAT film!") == tokens
+    clf.save(tmp_path / "clf")
+    assert TextClassifier.load(tmp_path / "clf")._tokens("GREAT film!") == tokens

@@ -34,7 +34,8 @@ from rnnkit.classify.reports import classification_report
 from rnnkit.classify.warmstart import LanguageModelStart, vectors_into, word_vectors
 from rnnkit.core import checkpoint
 from rnnkit.core.results import ClassifierEvaluation, scores
-from rnnkit.data.labelled import split_validation, tokenize_text
+from rnnkit.data.labelled import split_validation
+from rnnkit.data.tokenize import Tokenizer
 from rnnkit.data.vocab import EOS, WordVocab
 from rnnkit.errors import RnnkitError
 from rnnkit.models.classifier import ClassifierConfig, ClassifierNet
@@ -215,14 +216,15 @@ class TextClassifier(Estimator):
         self.blend_ = None  # a refit starts afresh
         train, val = split_validation(whole, self.settings.val_fraction, self.settings.seed)
         started = time.perf_counter()
-        train_tokens = self._tokenized(train.texts)
         lm = LanguageModelStart.load(self.settings.lm) if self.settings.lm else None
-        self.vocab_ = lm.vocab if lm is not None else self._own_vocab(train_tokens)
+        self.vocab_ = lm.vocab if lm is not None else None
+        if self.vocab_ is None:
+            self.vocab_ = self._own_vocab(self._tokenized(train.texts))
         config = self._config(lm)
         columns = {"text_column": text_column, "label_column": label_column}
         self.info_ = {"data": described(whole, train, val, columns | {"encoding": encoding})}
         parts = (
-            self._prepare(train_tokens, train.labels),
+            self._prepare(self._tokenized(train.texts), train.labels),
             self._prepare(self._tokenized(val.texts), val.labels),
         )
         self._check_vocabulary(parts[0])
@@ -297,7 +299,7 @@ class TextClassifier(Estimator):
         counts = Counter(t for tokens in train_tokens for t in tokens)
         counts[EOS] += len(train_tokens)
         s = self.settings
-        return WordVocab.from_counts(counts, s.min_count, s.max_vocab)
+        return WordVocab.from_counts(counts, s.min_count, s.max_vocab, self._tokenizer())
 
     def _check_vocabulary(self, train: _Prepared) -> None:
         """Record (and with a language model's vocabulary, warn of) the share of training tokens
@@ -309,7 +311,7 @@ class TextClassifier(Estimator):
         if self.settings.lm is not None and share > 0.2:
             warnings.warn(
                 f"{share:.0%} of the training tokens are unknown to the language model: train it "
-                "on text written by rnnkit.data.labelled.write_lm_corpus",
+                "on the task's own texts, e.g. WordLM(tokenizer='text', lowercase=True)",
                 stacklevel=3,
             )
 
@@ -468,9 +470,17 @@ class TextClassifier(Estimator):
 
     # ----------------------------------------------------------------------------- text
     def _tokens(self, text: str) -> list[str]:
-        tokens = tokenize_text(text, self.settings.lowercase)
+        """The tokens of one text, read by the vocabulary's own tokenizer (a language model's,
+        when the classifier started from one), without the line ends: a text ends once."""
+        tokens = [t for t in self._tokenizer().split(text) if t != EOS]
         cap = self.settings.max_tokens
         return tokens if cap is None else tokens[:cap]
+
+    def _tokenizer(self) -> Tokenizer:
+        """The vocabulary's tokenizer; before there is one, the classifier's own reading."""
+        if self.vocab_ is not None:
+            return self.vocab_.tokenizer
+        return Tokenizer("text", lowercase=self.settings.lowercase)
 
     def _encode(self, tokens: list[str]) -> np.ndarray:
         """Ids of ``tokens`` and an end marker (``<eos>``, as a language model read its text),
@@ -524,7 +534,8 @@ class TextClassifier(Estimator):
 
     def _restore(self, ck: checkpoint.Checkpoint) -> None:
         self.classes_ = list(ck.config["classes"])
-        self.vocab_ = WordVocab.from_json(ck.vocab)
+        # A vocabulary saved before tokenizers were saved is the classifier's own reading.
+        self.vocab_ = WordVocab.from_json(ck.vocab, default=self._tokenizer())
         if ck.vocab.get("baseline") is not None:
             base = {
                 k.removeprefix("baseline."): v

@@ -43,7 +43,7 @@ KINDS: dict[str, Kind] = {
 
 def kind_of(folder: Path) -> str:
     """The kind of model saved in ``folder`` (a checkpoint's ``kind``, or word vectors)."""
-    from rnnkit.embed.vectors import CARD
+    from rnnkit.embed.store import CARD
 
     folder = resolve_folder(folder, "saved model folder")
     if (folder / CARD).is_file() and not (folder / "config.json").is_file():

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from rnnkit.core.options import DATA_DIR
-from rnnkit.data import registry as datasets
+from rnnkit.data import catalog
 
 
 @click.group()
@@ -18,8 +18,8 @@ def data() -> None:
 @data.command("list")
 def data_list() -> None:
     """Name and description of every registered data set."""
-    for name in datasets.names():
-        click.echo(f"{name:<16} {datasets.get(name).description}")
+    for name in catalog.names():
+        click.echo(f"{name:<16} {catalog.get(name).description}")
 
 
 @data.command("info")
@@ -27,7 +27,7 @@ def data_list() -> None:
 @DATA_DIR
 def data_info(name: str, data_dir: Path | None) -> None:
     """Licence, splits, URLs, checksums, and where each file of NAME is found."""
-    details = datasets.info(name, mirror=data_dir)
+    details = catalog.info(name, data_dir=data_dir)
     for key in ("name", "description", "license", "splits"):
         click.echo(f"{key:>12}: {details[key]}")
     for f in details["files"]:
@@ -42,5 +42,5 @@ def data_info(name: str, data_dir: Path | None) -> None:
 @DATA_DIR
 def data_fetch(name: str, data_dir: Path | None) -> None:
     """Make every file of NAME available locally, verified; print the paths."""
-    for path in datasets.fetch(name, mirror=data_dir):
+    for path in catalog.fetch(name, data_dir=data_dir):
         click.echo(str(path))

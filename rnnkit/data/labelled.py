@@ -112,9 +112,10 @@ def read_labelled(
 
 def write_lm_corpus(texts: Iterable[str], path: str | Path, lowercase: bool = True) -> Path:
     """Write ``texts`` as a language-model corpus read the classifier's way: one text per line,
-    its ``text`` tokenizer's tokens (:mod:`rnnkit.data.tokenize`) joined by spaces, so a word LM
-    trained on this file with the benchmark ``words`` tokenizer can start a
-    :class:`~rnnkit.TextClassifier`, ULMFiT-style. Written aside, then renamed into place.
+    its ``text`` tokenizer's tokens (:mod:`rnnkit.data.tokenize`) joined by spaces: records
+    (reviews) become one corpus a word LM can train on, with ``tokenizer="text"`` (which reads
+    these lines back as the same tokens) to start a :class:`~rnnkit.TextClassifier`,
+    ULMFiT-style. Written aside, then renamed into place.
 
     Example:
         >>> import tempfile

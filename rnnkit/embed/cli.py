@@ -29,11 +29,12 @@ from rnnkit.core.options import (
     settings_options,
     show,
 )
-from rnnkit.embed.vectors import ARCHITECTURES, Settings, WordVectors
+from rnnkit.embed.settings import ARCHITECTURES, Settings
+from rnnkit.embed.vectors import WordVectors
 
 _VECTORS = click.argument("vectors_dir", type=click.Path(path_type=Path))
 _TOPN = click.option("--topn", default=10, show_default=True, type=int, help="Words to list.")
-#: One text per field of :class:`~rnnkit.embed.vectors.Settings`, whose defaults the options show.
+#: One text per field of :class:`~rnnkit.embed.settings.Settings`, whose defaults the options show.
 _HELP = {
     "architecture": "Skip-gram predicts the context from the word; CBOW the word from its context.",
     "dim": "Vector size.",

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from rnnkit.core.files import atomic_folder, read_json, resolve_folder, write_json
+from rnnkit.core.files import atomic_folder, check_format, read_json, resolve_folder, write_json
 from rnnkit.errors import RnnkitError
 
 FORMAT = "rnnkit-wordvectors"
@@ -64,13 +64,8 @@ def load(path: str | Path) -> tuple[Any, dict[str, Any]]:
 
     folder = resolve_folder(path, "word-vectors folder")
     card = _read_json(folder / CARD)
-    if card.get("format") != FORMAT:
-        raise RnnkitError(f"{folder} is not an rnnkit word-vectors folder ({CARD} is foreign)")
-    if card.get("format_version") != FORMAT_VERSION:
-        raise RnnkitError(
-            f"{folder} has word-vectors format version {card.get('format_version')}; "
-            f"this rnnkit reads version {FORMAT_VERSION}"
-        )
+    what = f"{folder} (rnnkit word vectors?)"
+    check_format(card, what, ("format", FORMAT), ("format_version", FORMAT_VERSION))
     words = _read_words(folder / VOCAB)
     vectors, counts = _read_vectors(folder / VECTORS, len(words))
     kv = KeyedVectors(vectors.shape[1], count=0)

@@ -68,6 +68,7 @@ _HELP = {
     "evals": "Validations (with a sample) per run.",
     "backend": "Train with PyTorch, or with rnnkit's NumPy reference backprop (same checkpoint).",
     "words_only": "Drop punctuation.",
+    "tokenizer": "Read words as the benchmarks do (words) or as the classifier does (text).",
 }
 #: What a None default means, where it is not "auto" (chosen by the budget or the data).
 _UNSET = {"val_max_chars": "all"}
@@ -107,7 +108,7 @@ _DEFAULT_CORPUS = inspect.signature(LanguageModel.fit).parameters["corpus"].defa
     _SETTINGS,
     _HELP,
     kinds=LEVELS,
-    choices={"cell": CELLS, "backend": LEARNERS},
+    choices={"cell": CELLS, "backend": LEARNERS, "tokenizer": ("words", "text")},
     unset=_UNSET,
 )
 def train(corpus: str | None, level: str, run: Run, settings: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 
+from rnnkit.data.tokenize import Tokenizer
 from rnnkit.data.vocab import EOS, WordVocab
 from rnnkit.errors import RnnkitError
 from rnnkit.lm.base import LanguageModel, Splits, TrainSettings
@@ -35,6 +36,7 @@ class WordSettings(TrainSettings):
     warmup_steps: int = 50
     min_count: int = 1
     max_vocab: int | None = None
+    tokenizer: str = "words"  # "words": the benchmarks' reading; "text": the classifier's
     lowercase: bool = False
     words_only: bool = False
     embeddings: str | None = None  # a WordVectors folder to initialise the embedding from
@@ -46,7 +48,10 @@ class WordLM(LanguageModel[WordVocab]):
 
     The vocabulary comes from the training text (``min_count``, ``max_vocab``; ``<eos>`` ends
     every line, other words become ``<unk>``), read as the WikiText / PTB benchmarks read
-    their files; ``lowercase`` and ``words_only`` suit raw prose. Large vocabularies get an
+    their files; ``lowercase`` and ``words_only`` suit raw prose. ``tokenizer="text"`` reads it
+    as :class:`~rnnkit.TextClassifier` does (punctuation split off, tags dropped), which is the
+    reading for a model that will start a classifier (ULMFiT): the vocabulary saves its
+    tokenizer, and the classifier reads text with it. Large vocabularies get an
     adaptive softmax head (``adaptive=None`` decides by size), which is what makes a 33k-word
     model trainable on a CPU; small ones a full softmax. Either can score words against the
     embedding (``tie_weights``; by default, runs long enough for the AWD-LSTM regularisers).
@@ -111,6 +116,7 @@ class WordLM(LanguageModel[WordVocab]):
     ) -> None:
         self._vectors: WordVectors | None = None  # the ``embeddings`` folder, read once
         super().__init__(cell, hidden_size, embed_size, num_layers, dropout, tie_weights, **options)
+        self._tokenizer()  # a bad tokenizer or option fails here, before the data is read
 
     def _word_vectors(self, path: str) -> WordVectors:
         if self._vectors is None:
@@ -121,8 +127,12 @@ class WordLM(LanguageModel[WordVocab]):
 
     def _build_vocab(self, data: Splits) -> WordVocab:
         s = self.settings
+        return WordVocab.from_text(data.train, s.min_count, s.max_vocab, self._tokenizer())
+
+    def _tokenizer(self) -> Tokenizer:
+        s = self.settings
         assert isinstance(s, WordSettings)
-        return WordVocab.from_text(data.train, s.min_count, s.max_vocab, s.lowercase, s.words_only)
+        return Tokenizer(s.tokenizer, s.lowercase, s.words_only)
 
     def _model_config(self, vocab_size: int, arch: dict[str, Any]) -> ModelConfig:
         arch = dict(arch)
