@@ -10,6 +10,7 @@ left alone. Commands are imported when they run, so ``rnnkit --help`` imports no
 from __future__ import annotations
 
 import logging
+import os
 import pkgutil
 import sys
 import warnings
@@ -81,6 +82,10 @@ class _Group(_Lazy):
         except RnnkitError as err:
             click.echo(f"error: {err}", err=True)
             sys.exit(2)
+        except BrokenPipeError:
+            # The reader went away (`rnnkit info DIR | head`): stop quietly, as Unix tools do.
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout at exit
+            sys.exit(141)
         except OSError as err:
             click.echo(f"error: {err.strerror or err}: {err.filename or ''}".rstrip(": "), err=True)
             sys.exit(2)
