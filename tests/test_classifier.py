@@ -480,6 +480,6 @@ def test_a_classifier_reads_text_with_its_language_models_tokenizer(
     clf.fit(texts, labels, steps=2, quiet=True)
     assert clf.vocab_ is not None and lm.vocab_ is not None
     assert clf.vocab_.tokenizer == lm.vocab_.tokenizer
-    assert clf._tokens("GREAT film!") == tokens
+    assert clf._reader().tokens("GREAT film!") == tokens
     clf.save(tmp_path / "clf")
-    assert TextClassifier.load(tmp_path / "clf")._tokens("GREAT film!") == tokens
+    assert TextClassifier.load(tmp_path / "clf")._reader().tokens("GREAT film!") == tokens

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from torch import Tensor
 
 from rnnkit.classify.baseline import TfidfLogReg
 from rnnkit.classify.blend import Blend, accuracy
+from rnnkit.classify.encoding import Encoded, TextEncoder
 from rnnkit.classify.examples import IN_MEMORY, Data, classes_of, described, fingerprint, labelled
 from rnnkit.classify.examples import checked_texts as _texts
 from rnnkit.classify.learner import BucketBatches, ClassifierLearner, FineTuning, predict_logits
@@ -115,15 +115,6 @@ class ClassifierSettings:
             raise RnnkitError("give embeddings or lm, not both (a language model brings its own)")
         if self.freeze_embeddings and self.embeddings is None and self.lm is None:
             raise RnnkitError("freeze_embeddings needs embeddings= or lm= to start from")
-
-
-@dataclass
-class _Prepared:
-    """A labelled split read as the network and the baseline read it."""
-
-    seqs: list[np.ndarray]
-    labels: np.ndarray  # class indices
-    docs: list[str]  # tokens joined by spaces (the baseline's input)
 
 
 class TextClassifier(Estimator):
@@ -217,17 +208,16 @@ class TextClassifier(Estimator):
         train, val = split_validation(whole, self.settings.val_fraction, self.settings.seed)
         started = time.perf_counter()
         lm = LanguageModelStart.load(self.settings.lm) if self.settings.lm else None
-        self.vocab_ = lm.vocab if lm is not None else None
-        if self.vocab_ is None:
-            self.vocab_ = self._own_vocab(self._tokenized(train.texts))
+        s = self.settings
+        self.vocab_ = None  # a refit builds its vocabulary with the classifier's own reading
+        own = self._reader(trained=False)
+        self.vocab_ = lm.vocab if lm else own.vocabulary(train.texts, s.min_count, s.max_vocab)
         config = self._config(lm)
         columns = {"text_column": text_column, "label_column": label_column}
         self.info_ = {"data": described(whole, train, val, columns | {"encoding": encoding})}
-        parts = (
-            self._prepare(self._tokenized(train.texts), train.labels),
-            self._prepare(self._tokenized(val.texts), val.labels),
-        )
-        self._check_vocabulary(parts[0])
+        reader = self._reader()
+        parts = (reader.encode(train.texts, train.labels), reader.encode(val.texts, val.labels))
+        self._check_vocabulary(reader.unknown_share(parts[0]))
 
         def start() -> tuple[Trainer, Budget]:
             self.model_ = ClassifierNet(config)
@@ -255,7 +245,7 @@ class TextClassifier(Estimator):
     ) -> Self:
         """Continue the run saved in ``path`` where it stopped (on the same data: a registry
         name or file is read again; texts given in memory must be passed again)."""
-        prepared: list[_Prepared] = []
+        prepared: list[Encoded] = []
 
         def prepare(clf: Self, config: dict[str, Any]) -> Trainer:
             seen = config["data"]
@@ -268,8 +258,8 @@ class TextClassifier(Estimator):
             if fingerprint(whole) != seen["sha256"]:
                 raise RnnkitError(f"{whole.source} is not the data this run was trained on")
             train, val = split_validation(whole, clf.settings.val_fraction, clf.settings.seed)
-            for part in (train, val):
-                prepared.append(clf._prepare(clf._tokenized(part.texts), part.labels))
+            reader = clf._reader()
+            prepared.extend(reader.encode(part.texts, part.labels) for part in (train, val))
             return clf._make_trainer(prepared[0], prepared[1], path)
 
         clf = cls._resume(path, prepare, minutes, steps, epochs, quiet)
@@ -278,7 +268,7 @@ class TextClassifier(Estimator):
 
     def _finish(
         self,
-        parts: tuple[_Prepared, _Prepared],
+        parts: tuple[Encoded, Encoded],
         out_dir: str | Path | None,
         quiet: bool,
         seconds: float | None,
@@ -294,19 +284,9 @@ class TextClassifier(Estimator):
         if out_dir is not None:
             self.save(out_dir)
 
-    def _own_vocab(self, train_tokens: list[list[str]]) -> WordVocab:
-        """The training texts' own words (each text ends with ``<eos>``, as encoded)."""
-        counts = Counter(t for tokens in train_tokens for t in tokens)
-        counts[EOS] += len(train_tokens)
-        s = self.settings
-        return WordVocab.from_counts(counts, s.min_count, s.max_vocab, self._tokenizer())
-
-    def _check_vocabulary(self, train: _Prepared) -> None:
+    def _check_vocabulary(self, share: float) -> None:
         """Record (and with a language model's vocabulary, warn of) the share of training tokens
         read as ``<unk>``: a high one means the vocabulary does not fit the data."""
-        seqs, unk = train.seqs, self._require_vocab().unk_id
-        total = sum(len(x) for x in seqs)
-        share = round(sum(int((x == unk).sum()) for x in seqs) / max(total, 1), 4)
         self.info_["unknown_share"] = share
         if self.settings.lm is not None and share > 0.2:
             warnings.warn(
@@ -356,7 +336,7 @@ class TextClassifier(Estimator):
         )
 
     def _make_trainer(
-        self, train_p: _Prepared, val_p: _Prepared, out_dir: str | Path | None
+        self, train_p: Encoded, val_p: Encoded, out_dir: str | Path | None
     ) -> Trainer:
         s, net = self.settings, self._require_model()
         batches = BucketBatches(train_p.seqs, train_p.labels, s.batch_size, s.seed)
@@ -382,7 +362,7 @@ class TextClassifier(Estimator):
         assert isinstance(learner, ClassifierLearner)
         return {**trainer.summary(), "last_val_accuracy": learner.val_accuracy}
 
-    def _fit_baseline(self, train_p: _Prepared, val_p: _Prepared, quiet: bool) -> None:
+    def _fit_baseline(self, train_p: Encoded, val_p: Encoded, quiet: bool) -> None:
         """Train the TF-IDF + logistic-regression baseline (``baseline`` / ``blend``) and choose
         the blend weight on the validation split."""
         s = self.settings
@@ -409,7 +389,7 @@ class TextClassifier(Estimator):
     def score(self, texts: Sequence[str], labels: Sequence[Any]) -> float:
         """Accuracy on ``texts`` with true ``labels``."""
         data = labelled(texts, labels)
-        truth = torch.from_numpy(self._indices(data.labels))
+        truth = torch.from_numpy(self._reader().indices(data.labels))
         return accuracy(self._log_proba(data.texts), truth)
 
     def evaluate(
@@ -426,8 +406,9 @@ class TextClassifier(Estimator):
         texts), accuracy, macro-F1, per-class precision / recall / F1 and the confusion matrix;
         with a baseline, the accuracy of each part too."""
         whole = labelled(data, labels, text_column, label_column, encoding, data_dir)
-        truth = torch.from_numpy(self._indices(whole.labels))
-        prepared = self._prepare(self._tokenized(whole.texts))
+        reader = self._reader()
+        truth = torch.from_numpy(reader.indices(whole.labels))
+        prepared = reader.encode(whole.texts)
         net_logp = self._net_log_proba(prepared.seqs)
         logp = self._combined(net_logp, prepared)
         predicted = [self.classes_[int(i)] for i in logp.argmax(dim=1)]
@@ -448,8 +429,9 @@ class TextClassifier(Estimator):
         net = self._require_model()
         if "attention" not in net.config.poolings:
             raise RnnkitError("explanations need attention pooling (pooling='attention')")
-        tokens = [*self._tokens(_texts([text])[0]), EOS]
-        ids = torch.from_numpy(self._encode(tokens[:-1])).unsqueeze(0)
+        reader = self._reader()
+        tokens = [*reader.tokens(_texts([text])[0]), EOS]
+        ids = torch.from_numpy(reader.ids(tokens[:-1])).unsqueeze(0)
         net.eval()
         with torch.inference_mode():
             _, weights = net.classify(ids, torch.tensor([ids.shape[1]]))
@@ -458,10 +440,10 @@ class TextClassifier(Estimator):
         return sorted(pairs, key=lambda tw: -tw[1])[:top]
 
     def _log_proba(self, texts: list[str]) -> Tensor:
-        prepared = self._prepare(self._tokenized(texts))
+        prepared = self._reader().encode(texts)
         return self._combined(self._net_log_proba(prepared.seqs), prepared)
 
-    def _combined(self, net_logp: Tensor, prepared: _Prepared) -> Tensor:
+    def _combined(self, net_logp: Tensor, prepared: Encoded) -> Tensor:
         """Log-probabilities [N, C] of the network, blended with the baseline's if chosen."""
         return net_logp if self.blend_ is None else self.blend_.combine(net_logp, prepared.docs)
 
@@ -469,43 +451,13 @@ class TextClassifier(Estimator):
         return F.log_softmax(predict_logits(self._require_model(), seqs), dim=1)
 
     # ----------------------------------------------------------------------------- text
-    def _tokens(self, text: str) -> list[str]:
-        """The tokens of one text, read by the vocabulary's own tokenizer (a language model's,
-        when the classifier started from one), without the line ends: a text ends once."""
-        tokens = [t for t in self._tokenizer().split(text) if t != EOS]
-        cap = self.settings.max_tokens
-        return tokens if cap is None else tokens[:cap]
-
-    def _tokenizer(self) -> Tokenizer:
-        """The vocabulary's tokenizer; before there is one, the classifier's own reading."""
-        if self.vocab_ is not None:
-            return self.vocab_.tokenizer
-        return Tokenizer("text", lowercase=self.settings.lowercase)
-
-    def _encode(self, tokens: list[str]) -> np.ndarray:
-        """Ids of ``tokens`` and an end marker (``<eos>``, as a language model read its text),
-        so even a text with no tokens left (only tags, say) is one step long."""
-        vocab = self._require_vocab()
-        return np.append(vocab.ids(tokens), vocab.eos_id)
-
-    def _tokenized(self, texts: list[str]) -> list[list[str]]:
-        return [self._tokens(t) for t in texts]
-
-    def _prepare(self, tokens: list[list[str]], labels: Sequence[Any] = ()) -> _Prepared:
-        """Ids, class indices (if labels are given) and baseline documents of tokenized texts."""
-        docs = [" ".join(t) for t in tokens]
-        return _Prepared([self._encode(t) for t in tokens], self._indices(labels), docs)
-
-    def _indices(self, labels: Sequence[Any]) -> np.ndarray:
-        index = {c: i for i, c in enumerate(self.classes_)}
-        unseen = list(dict.fromkeys(label for label in labels if label not in index))
-        if unseen:
-            known = ", ".join(map(repr, self.classes_))
-            raise RnnkitError(
-                f"labels the model was not trained on: {', '.join(map(repr, unseen[:5]))} "
-                f"(it knows {known})"
-            )
-        return np.array([index[label] for label in labels], dtype=np.int64)
+    def _reader(self, trained: bool = True) -> TextEncoder:
+        """How this classifier reads texts: by its vocabulary's tokenizer, or before it has one
+        (``trained=False``: while fitting or loading), by its own ``text`` reading."""
+        vocab = self._require_vocab() if trained else self.vocab_
+        s = self.settings
+        tokenizer = Tokenizer("text", lowercase=s.lowercase) if vocab is None else vocab.tokenizer
+        return TextEncoder(tokenizer, s.max_tokens, vocab, self.classes_)
 
     # ----------------------------------------------------------------------------- files
     def _config_json(self) -> dict[str, Any]:
@@ -535,7 +487,8 @@ class TextClassifier(Estimator):
     def _restore(self, ck: checkpoint.Checkpoint) -> None:
         self.classes_ = list(ck.config["classes"])
         # A vocabulary saved before tokenizers were saved is the classifier's own reading.
-        self.vocab_ = WordVocab.from_json(ck.vocab, default=self._tokenizer())
+        default = self._reader(trained=False).tokenizer
+        self.vocab_ = WordVocab.from_json(ck.vocab, default=default)
         if ck.vocab.get("baseline") is not None:
             base = {
                 k.removeprefix("baseline."): v
