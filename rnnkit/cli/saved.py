@@ -33,8 +33,7 @@ def info(model_dir: Path, as_json: bool) -> None:
     vocabulary, data, steps, best loss), a forecaster (model, horizon, series, parameters) or
     word vectors (their card: corpus, settings, vocabulary size, speed)."""
     kind, model = kinds.load(model_dir)
-    details = model.card if kind == kinds.WORD_VECTORS else model.info()
-    show({"kind": kind, **details}, as_json)
+    show({"kind": kind, **model.info()}, as_json)
 
 
 @click.command()

@@ -296,6 +296,10 @@ class WordVectors:
         see :mod:`rnnkit.embed.store`."""
         return store.save(path, self.keyed_vectors, self.card)
 
+    def info(self) -> dict[str, Any]:
+        """The card: corpus, settings, vocabulary size, width and training speed."""
+        return {**self.card, "vocab_size": len(self), "dim": self.dim}
+
     @classmethod
     def load(cls, path: str | Path) -> WordVectors:
         """Read a folder written by :meth:`save`; a missing, corrupt or foreign file is a one-line

@@ -33,17 +33,12 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnnkit.core.checkpoint import (
-    optimizer_from_tensors,
-    optimizer_to_tensors,
-    restore_rng,
-    rng_tensors,
-)
 from rnnkit.core.rng import seeded
 from rnnkit.errors import RnnkitError
 from rnnkit.models.window import WindowConfig, WindowNet
 from rnnkit.timeseries.base import Prediction
 from rnnkit.timeseries.data import TimeSeries
+from rnnkit.training.learner import TorchLearner
 from rnnkit.training.loop import LoopSettings, Trainer
 from rnnkit.training.schedule import Budget
 
@@ -98,7 +93,7 @@ def pinball(pred: Tensor, target: Tensor, quantiles: Tensor) -> Tensor:
     return torch.maximum(quantiles * diff, (quantiles - 1.0) * diff).mean()
 
 
-class WindowLearner:
+class WindowLearner(TorchLearner):
     """Trains a :class:`WindowNet` with AdamW on the pinball loss; validation is the same loss
     on held-out windows. The :class:`~rnnkit.training.loop.Learner` protocol.
 
@@ -111,9 +106,9 @@ class WindowLearner:
     """
 
     def __init__(self, net: WindowNet, val: Windows, clip: float = 1.0) -> None:
+        super().__init__(net, torch.optim.AdamW(net.parameters(), lr=0.0, weight_decay=0.0))
         self.net, self.val, self.clip = net, val, clip
         self.quantiles = torch.tensor(net.cfg.quantiles)
-        self.optimizer = torch.optim.AdamW(net.parameters(), lr=0.0, weight_decay=0.0)
 
     def train_step(self, batch: Windows, lr: float) -> float:
         self.net.train()
@@ -135,20 +130,6 @@ class WindowLearner:
 
     def sample(self) -> str:
         return ""
-
-    def weights(self) -> dict[str, Tensor]:
-        return self.net.state_dict()
-
-    def load_weights(self, weights: dict[str, Tensor]) -> None:
-        self.net.load_state_dict(weights)
-
-    def train_state(self) -> tuple[dict[str, Tensor], dict[str, Any]]:
-        tensors, meta = optimizer_to_tensors(self.optimizer.state_dict())
-        return {**tensors, **rng_tensors()}, {"optimizer": meta}
-
-    def load_train_state(self, tensors: dict[str, Tensor], meta: dict[str, Any]) -> None:
-        self.optimizer.load_state_dict(optimizer_from_tensors(tensors, meta["optimizer"]))
-        restore_rng(tensors)
 
 
 @dataclass
