@@ -62,7 +62,7 @@ DEFAULT_PASSAGE_CHARS = 500
 #: About how long a block is (characters of clean text); a work has a multiple of 10 blocks.
 BLOCK_CHARS = 10_000
 #: Characters left unused at the end of every block, so that no passage runs on into another.
-GAP_CHARS = 500
+GAP_CHARS = 200
 #: Of every 10 blocks, which split each is.
 _CYCLE = ("train",) * 4 + ("validation",) + ("train",) * 4 + ("test",)
 #: The shortest share of ``passage_chars`` a passage may hold (it ends at whitespace).
@@ -227,8 +227,8 @@ def passages(
         >>> len(test.texts) > 100, sorted(set(test.labels))[:2]
         (True, ['comedy', 'history'])
     """
-    rows = records(split, passage_chars, clean)
     key = _target(target)
+    rows = records(split, passage_chars, clean)
     return Passages([r["text"] for r in rows], [r[key] for r in rows])
 
 
@@ -359,12 +359,16 @@ _OWN_LINE = re.compile(rf"\s*({_NAME})\.?\s*")
 _HEADINGS = ("ACT", "SCENE", "DRAMATIS", "THE END", "FINIS")
 _HEADING = re.compile(r"\s*(?:ACT|SCENE|Scene)\b")
 _DIRECTION = re.compile(
-    r"\s*(?:Enter|Re-enter|Exit|Exeunt|Flourish|Alarums?|A sennet|Sennet|Excursions)\b"
+    r"\s*_?(?:Enter|Re-enter|Exit|Exeunt|Flourish|Alarums?|A sennet|Sennet|Excursions)\b"
     r"|\s*\d+\.\s"  # a numbered item of a procession (Henry VIII)
 )
 #: A word of two or more capitals: in the spoken text only a name (a direction, a run-in).
 _CAPITALS = re.compile(r"\b[A-Z][A-Z'’]*[A-Z]\b")
-_TRAILING = re.compile(r"\S\s{3,}((?:Exit|Exeunt|Dies|Flourish|Re-enter|Enter)\b.*)$")
+#: A stage direction at the end of a spoken line: set off by spaces, or after the sentence.
+_TRAILING = re.compile(
+    r"\S(?:\s{2,}(?:Exit|Exeunt|Dies|Flourish|Re-enter|Enter|Trumpets|Sound)\b.*"
+    r"|(?<=[.!?])\s(?:Exit|Exeunt)\.?)$"
+)
 _BRACKETS = re.compile(r"\[[^\[\]]{0,1000}\]")
 #: What is left of a bracket the edition never closes (or never opened) on a line.
 _HALF_BRACKET = re.compile(r"\[.*$|^[^\[\]]*\](?=\s)")
