@@ -19,12 +19,13 @@ none. ``THE END`` / ``FINIS`` stay with the work they end.
 
 **The clean view** keeps what is spoken (plays) or the verse and its dedications (poems),
 one line per line, stripped and with inner runs of spaces single: speaker prefixes (inline
-``  NAME. text`` and ``NAME.`` on its own line, also a known speaker's name run into a line),
-stage directions (``[...]``, ``Enter`` / ``Exit`` lines, a trailing ``Exit``), act and scene
-headings, cast lists and front matter (never inside a speech), all-capital lines (titles,
-``THE END``, sonnet and section numbers), line numbers, ``_`` italics and blank lines go;
-curly quotes become straight ones and dashes ``-``, so neither edition's typography gives a
-work away.
+``  NAME. text`` and ``NAME.`` on its own line), stage directions (``[...]``, ``Enter`` /
+``Exit`` lines, a trailing ``Exit``), act and scene headings, cast lists and front matter
+(never inside a speech), lines of a play with a word in capitals (a stage direction, or a
+speaker's name run into the text), a poem's all-capital lines (titles, ``THE END``, sonnet
+and section numbers), line numbers, ``_`` italics and blank lines go; curly quotes become
+straight ones and dashes ``-``, so neither edition's typography gives a work away. Text
+printed outside every speech (a few prologues, choruses and songs) is left out with it.
 
 **Splits that cannot leak.** Each work's clean text is cut at line ends into blocks of about
 :data:`BLOCK_CHARS` characters, a multiple of 10 of them; of every 10 consecutive blocks the
