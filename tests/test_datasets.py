@@ -96,6 +96,7 @@ def test_registry_is_complete() -> None:
         "nile",
         "ptb",
         "shakespeare",
+        "shakespeare-works",
         "sunspots",
         "tinyshakespeare",
         "us_gasoline",

@@ -2,7 +2,8 @@
 
 Every capability finds its public data here by name (``rnnkit data list``); how the files are
 found, verified and downloaded is :mod:`rnnkit.data.registry`'s job. ``shakespeare`` ships
-inside the package (no download).
+inside the package (no download), and so does ``shakespeare-works``, the same text as its 44
+works (:mod:`rnnkit.data.works`).
 
 Example:
     >>> "ptb" in names()
@@ -23,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, overload
 
-from rnnkit.data import registry
+from rnnkit.data import registry, works
 from rnnkit.data.registry import DataFile, Dataset, Loader
 from rnnkit.data.textio import read_text
 from rnnkit.errors import RnnkitError, one_line
@@ -283,6 +284,18 @@ DATASETS: dict[str, Dataset] = {
         files=(),
         splits=("train", "validation"),
         loader=_load_shakespeare,
+    ),
+    "shakespeare-works": Dataset(
+        name="shakespeare-works",
+        description=(
+            "the bundled Shakespeare as its 44 works: passages of 500 characters labelled by "
+            "work (records: text, label, title, genre), in blocks per work that cannot leak; "
+            "other lengths and genre labels from rnnkit.data.works"
+        ),
+        license="public domain",
+        files=(),
+        splits=works.SPLITS,
+        loader=works.load_records,
     ),
     "tinyshakespeare": Dataset(
         name="tinyshakespeare",
