@@ -54,9 +54,10 @@ def pretrain_vectors(texts: list[str], dim: int, epochs: int, folder: Path) -> d
 
 
 def pretrain_lm(texts: list[str], minutes: float, settings: dict, folder: Path) -> dict:
-    """A word LM on the reviews, one review per line (the classifier's tokens), for ULMFiT."""
+    """A word LM on the reviews, one review per line, read as the classifier reads them."""
     corpus = write_lm_corpus(texts, folder.with_suffix(".txt"))
-    lm = WordLM(**settings).fit(corpus, minutes=minutes, quiet=False)
+    lm = WordLM(**{"tokenizer": "text", "lowercase": True, **settings})
+    lm.fit(corpus, minutes=minutes, quiet=False)
     lm.save(folder)
     stats = lm.info()["stats"]
     return {"steps": stats["steps"], "best_val_loss": stats["best_val_loss"], "settings": settings}

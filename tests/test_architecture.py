@@ -113,3 +113,11 @@ def test_every_part_has_a_layer() -> None:
     parts = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     modules = {p.stem for p in PACKAGE.glob("*.py")}
     assert parts | (modules - FACE) <= set(LAYERS)
+
+
+def test_the_kind_names_the_classifier_knows_are_the_language_models() -> None:
+    # classify/ reads a word-LM checkpoint without importing lm/: the kind is written twice.
+    from rnnkit.classify.warmstart import WORD_LM
+    from rnnkit.lm.wordlm import KIND
+
+    assert WORD_LM == KIND

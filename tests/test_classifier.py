@@ -477,9 +477,27 @@ def test_a_classifier_reads_text_with_its_language_models_tokenizer(
     lm.fit("\n".join(texts) + "\n", steps=2, quiet=True).save(tmp_path / "lm")
     # The classifier's own setting keeps case; the language model's reading wins, by design.
     clf = TextClassifier(lm=str(tmp_path / "lm"), lowercase=False, min_count=1)
-    clf.fit(texts, labels, steps=2, quiet=True)
+    if tokenizer == "words":
+        with pytest.warns(UserWarning, match="reads words as the benchmarks do"):
+            clf.fit(texts, labels, steps=2, quiet=True)
+    else:
+        clf.fit(texts, labels, steps=2, quiet=True)
     assert clf.vocab_ is not None and lm.vocab_ is not None
     assert clf.vocab_.tokenizer == lm.vocab_.tokenizer
     assert clf._reader().tokens("GREAT film!") == tokens
     clf.save(tmp_path / "clf")
     assert TextClassifier.load(tmp_path / "clf")._reader().tokens("GREAT film!") == tokens
+
+
+def test_a_refit_that_fails_on_its_data_keeps_the_old_model(tmp_path: Path) -> None:
+    texts, labels = (
+        ["good fun", "great film", "bad plot", "awful acting"] * 6,
+        ["p", "p", "n", "n"] * 6,
+    )
+    clf = TextClassifier(**SMALL).fit(texts, labels, steps=3, quiet=True)
+    before = clf.predict_proba(["good film"])
+    clf.settings.lm = str(tmp_path / "no-such-lm")  # fails once the new classes are known
+    with pytest.raises(RnnkitError, match="no checkpoint folder"):
+        clf.fit(["one", "two", "three"] * 8, ["a", "b", "c"] * 8, steps=1, quiet=True)
+    assert clf.classes_ == ["n", "p"]
+    np.testing.assert_array_equal(clf.predict_proba(["good film"]), before)

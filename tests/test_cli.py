@@ -167,3 +167,59 @@ def test_train_lists_its_kinds() -> None:
 def test_a_saved_model_of_another_kind_is_refused(model_dir: Path) -> None:
     _one_line_error(["predict", str(model_dir), "some text"], "predict works on classifier")
     _one_line_error(["train", "classifier", "--resume", str(model_dir)], "not a 'classifier'")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["train", "line one\nline two", "--steps", "1"], "CORPUS is a data set name or a path"),
+        (["embed", "train", "a\nb"], "CORPUS is a data set name or a path"),
+        (["forecast", "1\n2\n3"], "DATA is a data set name or a path"),
+        (["train", "shakespeare", "--minutes", "nan"], "time budget must be a finite number"),
+        (["train", "shakespeare", "--epochs", "inf"], "epochs must be positive"),
+        (["train", "shakespeare", "--steps", "1", "--out", "."], "is the current folder"),
+    ],
+)
+def test_bad_arguments_are_one_line_errors(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error:") and message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_the_default_folder_is_named_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "v1.2.txt").write_text("To be, or not to be, that is the question.\n" * 40)
+    result = CliRunner().invoke(cli, ["train", "v1.2.txt", "--steps", "2", *TINY_FLAGS])
+    assert result.exit_code == 0, result.output
+    config = json.loads((tmp_path / "runs" / "v1.2" / "config.json").read_text())
+    assert config["backend"] == "torch"  # as release 0.1.0 wrote it, beside training.backend
+
+
+def test_resume_keeps_the_encoding_the_run_was_trained_with(tmp_path: Path) -> None:
+    data = tmp_path / "reviews.csv"
+    rows = ["text,label"] + ["café crème,pos", "thé froid,neg"] * 20
+    data.write_bytes("\n".join(rows).encode("latin-1"))
+    flags = ["--hidden-size", "8", "--embed-size", "8", "--min-count", "1", "--quiet"]
+    out = tmp_path / "clf"
+    first = CliRunner().invoke(
+        cli,
+        [
+            "train",
+            "classifier",
+            str(data),
+            "--encoding",
+            "latin-1",
+            "--steps",
+            "2",
+            "--out",
+            str(out),
+            *flags,
+        ],
+    )
+    assert first.exit_code == 0, first.output
+    again = CliRunner().invoke(
+        cli, ["train", "classifier", "--resume", str(out), "--steps", "4", "--quiet"]
+    )
+    assert again.exit_code == 0, again.output
+    assert json.loads((out / "config.json").read_text())["stats"]["steps"] == 4

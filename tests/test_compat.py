@@ -40,3 +40,14 @@ def test_old_classifier_predicts_the_same() -> None:
 def test_old_forecaster_forecasts_the_same() -> None:
     fc = Forecaster.load(OLD / "forecaster")
     np.testing.assert_allclose(fc.predict().to_numpy(), EXPECTED["forecaster"]["mean"], rtol=1e-9)
+
+
+def test_an_old_word_lm_starts_a_classifier_that_reads_text_as_0_1_0_did() -> None:
+    # 0.1.0 saved no tokenizer: its classifiers read every text their own way, whatever the LM.
+    from rnnkit.data.tokenize import Tokenizer
+
+    texts, labels = ["to be or not", "whether tis nobler"] * 6, ["a", "b"] * 6
+    clf = TextClassifier(lm=str(OLD / "word_lm"), min_count=1, val_fraction=0.25)
+    clf.fit(texts, labels, steps=2, quiet=True)
+    assert clf.vocab_ is not None and clf.vocab_.tokenizer == Tokenizer("text", lowercase=True)
+    assert clf.info()["unknown_share"] == 0.0  # words the old LM read; "." split off and known

@@ -70,7 +70,7 @@ def test_what_is_neither_is_a_one_line_error_naming_it() -> None:
     message = error_of(resolve, "my corpus.txt")
     assert message.startswith("no such file, folder or dataset: 'my corpus.txt' (datasets: ")
     assert ", ".join(catalog.names()) in message
-    assert message.endswith("a one-line text is passed as rnnkit.data.sources.Text(...))")
+    assert message.endswith("a one-line text is passed as rnnkit.Text(...))")
     assert "did you mean 'wikitext2'?" in error_of(resolve, "wikitext")
     assert "Text(" not in error_of(resolve, "nope", texts=False)
     assert error_of(resolve, "") == "an empty string names no file, folder or dataset"

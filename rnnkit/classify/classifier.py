@@ -34,7 +34,7 @@ from rnnkit.classify.reports import classification_report
 from rnnkit.classify.warmstart import LanguageModelStart, vectors_into, word_vectors
 from rnnkit.core import checkpoint
 from rnnkit.core.results import ClassifierEvaluation, scores
-from rnnkit.data.labelled import split_validation
+from rnnkit.data.labelled import Labelled, split_validation
 from rnnkit.data.tokenize import Tokenizer
 from rnnkit.data.vocab import EOS, WordVocab
 from rnnkit.errors import RnnkitError
@@ -203,21 +203,14 @@ class TextClassifier(Estimator):
         """
         budget_for(minutes, steps, epochs, 1)  # a bad budget fails before any work
         whole = labelled(data, labels, text_column, label_column, encoding, data_dir)
-        self.classes_ = classes_of(whole.labels)
-        self.blend_ = None  # a refit starts afresh
-        train, val = split_validation(whole, self.settings.val_fraction, self.settings.seed)
         started = time.perf_counter()
-        lm = LanguageModelStart.load(self.settings.lm) if self.settings.lm else None
-        s = self.settings
-        self.vocab_ = None  # a refit builds its vocabulary with the classifier's own reading
-        own = self._reader(trained=False)
-        self.vocab_ = lm.vocab if lm else own.vocabulary(train.texts, s.min_count, s.max_vocab)
-        config = self._config(lm)
-        columns = {"text_column": text_column, "label_column": label_column}
-        self.info_ = {"data": described(whole, train, val, columns | {"encoding": encoding})}
-        reader = self._reader()
-        parts = (reader.encode(train.texts, train.labels), reader.encode(val.texts, val.labels))
-        self._check_vocabulary(reader.unknown_share(parts[0]))
+        before = (self.classes_, self.vocab_, self.blend_, self.info_)
+        try:
+            columns = {"text_column": text_column, "label_column": label_column}
+            parts, config, lm = self._prepare_fit(whole, columns | {"encoding": encoding})
+        except BaseException:  # a refit that fails on its data leaves the old model whole
+            self.classes_, self.vocab_, self.blend_, self.info_ = before
+            raise
 
         def start() -> tuple[Trainer, Budget]:
             self.model_ = ClassifierNet(config)
@@ -228,6 +221,24 @@ class TextClassifier(Estimator):
         self._train(start, out_dir, quiet)
         self._finish(parts, out_dir, quiet, time.perf_counter() - started)
         return self
+
+    def _prepare_fit(
+        self, whole: Labelled, described_as: dict[str, Any]
+    ) -> tuple[tuple[Encoded, Encoded], ClassifierConfig, LanguageModelStart | None]:
+        """Classes, vocabulary, architecture and encoded splits of a new run on ``whole``."""
+        s = self.settings
+        self.classes_ = classes_of(whole.labels)
+        self.blend_, self.vocab_ = None, None  # a refit starts afresh, with its own reading
+        train, val = split_validation(whole, s.val_fraction, s.seed)
+        own = self._reader(trained=False)
+        lm = LanguageModelStart.load(s.lm, own.tokenizer) if s.lm else None
+        self.vocab_ = lm.vocab if lm else own.vocabulary(train.texts, s.min_count, s.max_vocab)
+        config = self._config(lm)
+        self.info_ = {"data": described(whole, train, val, described_as)}
+        reader = self._reader()
+        parts = (reader.encode(train.texts, train.labels), reader.encode(val.texts, val.labels))
+        self._check_vocabulary(reader.unknown_share(parts[0]))
+        return parts, config, lm
 
     @classmethod
     def resume(
@@ -288,7 +299,15 @@ class TextClassifier(Estimator):
         """Record (and with a language model's vocabulary, warn of) the share of training tokens
         read as ``<unk>``: a high one means the vocabulary does not fit the data."""
         self.info_["unknown_share"] = share
-        if self.settings.lm is not None and share > 0.2:
+        if self.settings.lm is None:
+            return
+        if self._require_vocab().tokenizer.name == "words":
+            warnings.warn(
+                "the language model reads words as the benchmarks do (split at spaces, "
+                "punctuation attached); for a classifier, train it with tokenizer='text'",
+                stacklevel=3,
+            )
+        if share > 0.2:
             warnings.warn(
                 f"{share:.0%} of the training tokens are unknown to the language model: train it "
                 "on the task's own texts, e.g. WordLM(tokenizer='text', lowercase=True)",

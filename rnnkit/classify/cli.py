@@ -34,6 +34,7 @@ from rnnkit.core.options import (
     finished,
     run_options,
     settings_options,
+    source_argument,
 )
 from rnnkit.core.options import train as fit_or_resume
 from rnnkit.models.recurrent_lm import CELLS
@@ -71,7 +72,7 @@ _ARCH = {name: Setting(kind, {"": ARCH_DEFAULTS[name]}) for name, kind in _ARCH_
 
 
 @click.command()
-@click.argument("data", required=False)
+@source_argument("data", required=False)
 @click.option("--text-column", help="Column holding the text (CSV / JSONL).")
 @click.option("--label-column", help="Column holding the label (CSV / JSONL).")
 @run_options

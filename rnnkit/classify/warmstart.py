@@ -16,6 +16,7 @@ import torch
 from torch import Tensor
 
 from rnnkit.core import checkpoint
+from rnnkit.data.tokenize import Tokenizer
 from rnnkit.data.vocab import WordVocab
 from rnnkit.errors import RnnkitError
 from rnnkit.models.classifier import ClassifierNet, lm_weights
@@ -31,7 +32,7 @@ class LanguageModelStart:
     """A word language model's vocabulary, architecture and weights, to start a classifier.
 
     Example:
-        >>> LanguageModelStart.load("no/such/folder")
+        >>> LanguageModelStart.load("no/such/folder", Tokenizer("text"))
         Traceback (most recent call last):
         rnnkit.errors.RnnkitError: no checkpoint folder at no/such/folder
     """
@@ -40,12 +41,13 @@ class LanguageModelStart:
         self.vocab, self.arch, self.weights = vocab, arch, weights
 
     @classmethod
-    def load(cls, path: str | Path) -> LanguageModelStart:
-        """Read the word-LM checkpoint folder ``path``."""
+    def load(cls, path: str | Path, own: Tokenizer) -> LanguageModelStart:
+        """Read the word-LM checkpoint folder ``path``. A vocabulary saved before tokenizers
+        were saved (rnnkit 0.1.0) is read the classifier's ``own`` way, as that release did."""
         ck = checkpoint.load(path)
         checkpoint.expect_kind(ck.config, WORD_LM, "word language model")
         arch = asdict(ModelConfig(**ck.config["model"]))
-        return cls(WordVocab.from_json(ck.vocab), arch, ck.weights)
+        return cls(WordVocab.from_json(ck.vocab, default=own), arch, ck.weights)
 
     def fixed(self, given: dict[str, Any]) -> dict[str, Any]:
         """The architecture the language model fixes (unidirectional, its sizes), checked

@@ -19,6 +19,7 @@ from rnnkit.core.options import (
     PredictRequest,
     out_option,
     show,
+    source_argument,
 )
 from rnnkit.errors import RnnkitError
 
@@ -38,7 +39,7 @@ def info(model_dir: Path, as_json: bool) -> None:
 
 @click.command()
 @_MODEL_DIR
-@click.argument("data")
+@source_argument("data")
 @ENCODING
 @JSON
 @out_option("confusion.png, for a classifier", "MODEL_DIR")

@@ -84,7 +84,8 @@ KINDED: dict[str, Kinded] = {
     "train": Kinded(
         "Train a model and save it as a checkpoint folder.",
         "Train a model of one KIND and save it as a checkpoint folder. Without a KIND the "
-        "arguments are a language model's: `rnnkit train CORPUS` is `rnnkit train lm CORPUS`.",
+        "arguments are a language model's: `rnnkit train CORPUS` is `rnnkit train lm CORPUS`. "
+        "The options of each kind: `rnnkit train KIND --help`.",
         default="lm",
     ),
 }

@@ -56,7 +56,7 @@ def atomic_folder(path: str | Path) -> Iterator[Path]:
     Other files already in ``path`` (logs) are carried over into the new folder; if a crash hit
     mid-swap, :func:`resolve_folder` finds the old one.
     """
-    path = Path(path)
+    path = save_target(path)
     tmp = path.with_name(path.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -65,6 +65,21 @@ def atomic_folder(path: str | Path) -> Iterator[Path]:
         if f.is_file():
             _fsync(f)
     _swap_in(tmp, path)
+
+
+def save_target(path: str | Path) -> Path:
+    """``path`` as a folder :func:`atomic_folder` may write: not the current folder or one
+    that holds it (a save swaps the folder out and back in).
+
+    Example:
+        >>> save_target(".")
+        Traceback (most recent call last):
+        rnnkit.errors.RnnkitError: . is the current folder or holds it: save into a new folder
+    """
+    path = Path(path)
+    if Path.cwd().resolve().is_relative_to(path.resolve()):
+        raise RnnkitError(f"{path} is the current folder or holds it: save into a new folder")
+    return path
 
 
 def resolve_folder(path: str | Path, what: str = "checkpoint folder") -> Path:

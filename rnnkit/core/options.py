@@ -256,15 +256,16 @@ class Run:
     minutes: float | None
     steps: int | None
     epochs: float | None
-    encoding: str
+    encoding: str | None  # None: UTF-8, or what a resumed run recorded
     quiet: bool
     data_dir: Path | None
 
     def common(self) -> dict[str, Any]:
-        """The keyword arguments ``fit`` and ``resume`` both take: all but the two folders."""
-        folders = ("out_dir", "resume_dir")
+        """The keyword arguments ``fit`` and ``resume`` both take: all but the two folders (and
+        the encoding when none was given, so that each takes its own default)."""
+        skip = ("out_dir", "resume_dir") + (("encoding",) if self.encoding is None else ())
         return {
-            f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in folders
+            f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in skip
         }
 
 
@@ -281,7 +282,10 @@ _RUN_OPTIONS = (
     click.option(
         "--epochs", type=float, default=None, help="Budget in passes over the training data."
     ),
-    ENCODING,
+    click.option(
+        "--encoding",
+        help="Text encoding of the data [default: utf-8; on --resume, the run's own].",
+    ),
     QUIET,
     DATA_DIR,
 )
@@ -326,15 +330,30 @@ def finished(stats: Mapping[str, Any], quality: str, folder: Path) -> str:
     return f"{state}: {took}, {quality}; saved to {folder}"
 
 
+def source_argument(name: str, required: bool = True) -> Callable[[F], F]:
+    """A data-source argument: on the command line it is always a registry name or a path,
+    never the text itself (a shell argument with a line break is refused)."""
+
+    def checked(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is not None and ("\n" in value or "\r" in value):
+            raise RnnkitError(
+                f"{name.upper()} is a data set name or a path, not the text itself: write the text "
+                "to a file and give its path"
+            )
+        return value
+
+    return click.argument(name, required=required, callback=checked)
+
+
 def folder_name(source: str) -> str:
-    """A folder name after a data source: ``data/corpus.txt.gz`` -> ``corpus``,
-    ``imdb:test`` -> ``imdb_test``.
+    """A folder name after a data source, as earlier releases chose it (the name without its
+    last suffix): ``data/v1.2.txt`` -> ``v1.2``, ``imdb:test`` -> ``imdb_test``.
 
     Example:
-        >>> folder_name("data/corpus.txt.gz"), folder_name("imdb:test")
-        ('corpus', 'imdb_test')
+        >>> folder_name("data/v1.2.txt"), folder_name("imdb:test")
+        ('v1.2', 'imdb_test')
     """
-    return Path(source).name.split(".")[0].replace(":", "_") or "run"
+    return Path(source).stem.replace(":", "_") or "run"
 
 
 # ---------------------------------------------------------------------------------------------

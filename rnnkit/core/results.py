@@ -9,7 +9,7 @@ unit is. Kinds add their own keys beside these (``bpc``, ``accuracy``, ...).
 from __future__ import annotations
 
 import math
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 
 class Evaluation(TypedDict):
@@ -49,14 +49,14 @@ class ClassifierEvaluation(Evaluation):
     confusion: list[list[int]]
     classes: list[Any]
     texts: int
-    components: dict[str, float]
+    components: NotRequired[dict[str, float]]  # with a baseline only
 
 
 def scores(loss: float, tokens: int, unit: str) -> Evaluation:
     """The core fields for a mean loss of ``loss`` nats over ``tokens`` units."""
     return {
         "loss": loss,
-        "perplexity": math.exp(loss),
+        "perplexity": math.exp(loss) if loss < 700 else math.inf,  # no overflow error
         "bits_per_token": loss / math.log(2),
         "tokens": tokens,
         "unit": unit,

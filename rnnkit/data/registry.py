@@ -143,7 +143,7 @@ def mirror_dir(data_dir: str | Path | None = None) -> Path | None:
         return None
     path = Path(chosen).expanduser()
     if not path.is_dir():
-        given = "--data-dir / data_dir=" if data_dir else "RNNKIT_DATA"
+        given = "--data-dir, data_dir= or RNNKIT_DATA" if data_dir else "RNNKIT_DATA"
         raise RnnkitError(f"data folder {path} (from {given}) does not exist or is not a folder")
     return path
 

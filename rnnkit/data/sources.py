@@ -139,7 +139,7 @@ def _path(path: Path, given: str, texts: bool, named: bool) -> Source:
         raise RnnkitError(f"no such file or folder: {given!r}")
     close = difflib.get_close_matches(given, catalog.names(), n=1, cutoff=0.7)
     guess = f" (did you mean {close[0]!r}?)" if close else ""
-    hint = "; a one-line text is passed as rnnkit.data.sources.Text(...)" if texts else ""
+    hint = "; in Python, a one-line text is passed as rnnkit.Text(...)" if texts else ""
     raise RnnkitError(
         f"no such file, folder or dataset: {given!r}{guess} "
         f"(datasets: {', '.join(catalog.names())}{hint})"
@@ -262,6 +262,7 @@ def _text_splits(name: str, data_dir: str | Path | None) -> dict[str, Corpus]:
     if not all(isinstance(part, str) for part in splits.values()):
         raise RnnkitError(
             f"{name} holds records or tables (e.g. reviews), not one text corpus; to train a "
-            "language model on reviews, write them out with rnnkit.data.labelled.write_lm_corpus"
+            "language model on reviews, write them out with rnnkit.data.labelled.write_lm_corpus "
+            "(and read them with WordLM(tokenizer='text'))"
         )
     return {k: Corpus(normalise(v), f"{name}:{k}") for k, v in splits.items()}

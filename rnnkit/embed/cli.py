@@ -12,6 +12,7 @@ into one ``error: ...`` line and exit code 2.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -28,24 +29,16 @@ from rnnkit.core.options import (
     out_option,
     settings_options,
     show,
+    source_argument,
 )
 from rnnkit.embed.settings import ARCHITECTURES, Settings
 from rnnkit.embed.vectors import WordVectors
 
 _VECTORS = click.argument("vectors_dir", type=click.Path(path_type=Path))
 _TOPN = click.option("--topn", default=10, show_default=True, type=int, help="Words to list.")
-#: One text per field of :class:`~rnnkit.embed.settings.Settings`, whose defaults the options show.
-_HELP = {
-    "architecture": "Skip-gram predicts the context from the word; CBOW the word from its context.",
-    "dim": "Vector size.",
-    "window": "Context words each side.",
-    "min_count": "Drop rarer words.",
-    "negative": "Negative samples.",
-    "epochs": "Passes over the corpus (whole ones).",
-    "workers": "Threads (the CPU count, at most 8); 1 for bit-identical repeats.",
-    "seed": "Random seed (exact with 1 worker).",
-    "sample": "Downsampling threshold of frequent words (0: off).",
-}
+#: The help of each option: the text each field of :class:`~rnnkit.embed.settings.Settings`
+#: carries beside its default.
+_HELP = {f.name: f.metadata["help"] for f in dataclasses.fields(Settings)}
 
 
 @click.group()
@@ -54,7 +47,7 @@ def embed() -> None:
 
 
 @embed.command()
-@click.argument("corpus")
+@source_argument("corpus")
 @out_option("the vectors and their card.json", "vectors/NAME of the corpus")
 @settings_options(
     dataclass_settings({"": Settings}), _HELP, choices={"architecture": ARCHITECTURES}

@@ -37,19 +37,22 @@ class Settings:
 
     architecture: str = field(
         default="skipgram",
-        metadata=_help("Skip-gram predicts context from the word; CBOW the word from its context."),
+        metadata=_help("Skip-gram predicts the context from the word; CBOW the word from it."),
     )
     dim: int = field(default=100, metadata=_help("Vector size."))
     window: int = field(default=5, metadata=_help("Context words each side."))
     min_count: int = field(default=5, metadata=_help("Drop rarer words."))
     negative: int = field(default=5, metadata=_help("Negative samples."))
-    epochs: int = field(default=5, metadata=_help("Passes over the corpus."))
+    epochs: int = field(default=5, metadata=_help("Passes over the corpus (whole ones)."))
     workers: int | None = field(
-        default=None, metadata=_help("Threads [default: CPU count, at most 8].")
+        default=None,
+        metadata=_help("Threads (the CPU count, at most 8); 1 for bit-identical repeats."),
     )
-    seed: int = field(default=1, metadata=_help("Seed (exact with 1 worker)."))
-    sample: float = field(default=1e-3, metadata=_help("Downsample threshold."))
-    lowercase: bool = field(default=True, metadata=_help("Lowercase text."))
+    seed: int = field(default=1, metadata=_help("Random seed (exact with 1 worker)."))
+    sample: float = field(
+        default=1e-3, metadata=_help("Downsampling threshold of frequent words (0: off).")
+    )
+    lowercase: bool = field(default=True, metadata=_help("Lowercase the text, or keep its case."))
 
     def __post_init__(self) -> None:
         if self.workers is None:  # frozen: the default is filled in once, here

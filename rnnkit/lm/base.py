@@ -48,6 +48,8 @@ ARCH = ("cell", "hidden_size", "embed_size", "num_layers", "dropout", "tie_weigh
 #: A source of text: a registry or bundled name, a path, or the text itself (see
 #: :mod:`rnnkit.data.sources` for the rule).
 Source = str | Path
+#: What ``fit()`` trains on when given nothing: the bundled complete works of Shakespeare.
+DEFAULT_CORPUS = "shakespeare"
 
 
 @dataclass
@@ -159,7 +161,7 @@ class LanguageModel(Estimator, Generic[V]):
     # ----------------------------------------------------------------------------- training
     def fit(
         self: Self,
-        corpus: Source = "shakespeare",
+        corpus: Source | None = None,
         *,
         text: str | None = None,
         minutes: float | None = None,
@@ -170,8 +172,9 @@ class LanguageModel(Estimator, Generic[V]):
         quiet: bool = False,
         data_dir: str | Path | None = None,
     ) -> Self:
-        """Train on ``corpus`` (or on ``text``, the text itself) for a budget (5 minutes if
-        none is given); returns ``self``.
+        """Train on ``corpus`` (the bundled Shakespeare when neither it nor ``text`` is given)
+        or on ``text``, the text itself, for a budget (5 minutes if none is given); returns
+        ``self``.
 
         A registry dataset with a validation split (e.g. ``"wikitext2"``) trains on its train
         split and validates on its validation split; any other text is split, first
@@ -181,7 +184,10 @@ class LanguageModel(Estimator, Generic[V]):
         ``RNNKIT_DATA`` environment variable).
         """
         budget_for(minutes, steps, epochs, 1)  # a bad budget fails before any work
-        data = self._splits(Text(text) if text is not None else corpus, encoding, data_dir)
+        if corpus is not None and text is not None:
+            raise RnnkitError("give a corpus or text=, not both")
+        source = Text(text) if text is not None else corpus or DEFAULT_CORPUS
+        data = self._splits(source, encoding, data_dir)
         vocab = self._build_vocab(data)
         train_ids, val_ids = self._encode(data, vocab)
         streams = self._streams(train_ids)
@@ -487,7 +493,7 @@ class LanguageModel(Estimator, Generic[V]):
         return self.settings_
 
     def _config_json(self) -> dict[str, Any]:
-        return {"corpus": self.info_.get("corpus")}
+        return {"backend": self.settings_.backend, "corpus": self.info_.get("corpus")}
 
     def _training_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.info_.items() if k == "planned_epochs"}

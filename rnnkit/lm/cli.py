@@ -29,10 +29,11 @@ from rnnkit.core.options import (
     finished,
     run_options,
     settings_options,
+    source_argument,
 )
 from rnnkit.core.options import train as fit_or_resume
 from rnnkit.errors import RnnkitError
-from rnnkit.lm.base import LEARNERS, LanguageModel
+from rnnkit.lm.base import DEFAULT_CORPUS, LEARNERS
 from rnnkit.lm.charlm import CharLM
 from rnnkit.lm.wordlm import WordLM
 from rnnkit.models.recurrent_lm import CELLS
@@ -91,11 +92,10 @@ def _arch() -> dict[str, Setting]:
 
 _SETTINGS = _arch() | dataclass_settings({lv: c.settings_type for lv, c in LEVELS.items()})
 _CHAR_SETTINGS = {name for name, s in _SETTINGS.items() if "char" in s.defaults}
-_DEFAULT_CORPUS = inspect.signature(LanguageModel.fit).parameters["corpus"].default
 
 
 @click.command()
-@click.argument("corpus", required=False)
+@source_argument("corpus", required=False)
 @click.option(
     "--level",
     type=click.Choice(list(LEVELS)),
@@ -128,7 +128,7 @@ def train(corpus: str | None, level: str, run: Run, settings: dict[str, Any]) ->
     def resume(folder: Path) -> CharLM | WordLM:
         return lm_class(folder).resume(folder, corpus, **run.common())
 
-    lm, folder = fit_or_resume(run, settings, corpus or _DEFAULT_CORPUS, fit, resume)
+    lm, folder = fit_or_resume(run, settings, corpus or DEFAULT_CORPUS, fit, resume)
     stats = lm.info()["stats"]
     best, unit = stats["best_val_loss"], lm.unit.removesuffix("s")
     quality = (

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from rnnkit.core.options import DATA_DIR, JSON, out_option
+from rnnkit.core.options import DATA_DIR, JSON, out_option, source_argument
 from rnnkit.errors import RnnkitError
 from rnnkit.timeseries.data import MISSING_POLICIES
 
@@ -70,7 +70,7 @@ def _options(pairs: tuple[str, ...]) -> dict[str, Any]:
 
 
 @click.command()
-@click.argument("data", required=False)
+@source_argument("data", required=False)
 @click.option("--model", default="auto", show_default=True, help="auto, ets, ols, lstm, ...")
 @click.option("-o", "--option", "pairs", multiple=True, help="Model option KEY=VALUE.")
 @_series_options
@@ -140,7 +140,7 @@ def _future_covariates(path: Path | None) -> Any:
 
 
 @click.command()
-@click.argument("data")
+@source_argument("data")
 @click.option(
     "--models",
     default="naive,snaive,ewm,ets,ols,lstm,auto",

@@ -20,6 +20,7 @@ from torch import Tensor, nn
 from rnnkit import __version__
 from rnnkit.core import checkpoint
 from rnnkit.core.device import device_for
+from rnnkit.core.files import save_target
 from rnnkit.core.rng import seeded
 from rnnkit.errors import RnnkitError
 from rnnkit.training.loop import Trainer, run_keeping_best
@@ -116,6 +117,8 @@ class Estimator:
         weight initialisation and dropout draw from (``start`` builds the network, or restores
         a saved RNG state, inside it), so runs repeat and the caller's RNG is left as it was.
         """
+        if out_dir is not None:
+            save_target(out_dir)  # refused before the run, not at its first save
         with seeded(self.settings.seed, self._device()):
             trainer, budget = start()
             self.info_["budget"] = {"steps": budget.steps, "seconds": budget.seconds}

@@ -29,6 +29,8 @@ class Budget:
     def __post_init__(self) -> None:
         if self.steps is None and self.seconds is None:
             raise RnnkitError("give a training budget: minutes, steps or epochs")
+        if self.seconds is not None and not math.isfinite(self.seconds):
+            raise RnnkitError(f"the time budget must be a finite number, got {self.seconds}")
         if (self.steps is not None and self.steps <= 0) or (
             self.seconds is not None and self.seconds <= 0
         ):
@@ -67,7 +69,7 @@ def budget_for(
             return Budget(**saved)
         minutes = 5.0
     if epochs is not None:
-        if epochs <= 0:
+        if not math.isfinite(epochs) or epochs <= 0:
             raise RnnkitError(f"epochs must be positive, got {epochs}")
         from_epochs = max(1, round(epochs * steps_per_epoch))
         steps = from_epochs if steps is None else min(steps, from_epochs)
