@@ -178,6 +178,7 @@ def test_a_saved_model_of_another_kind_is_refused(model_dir: Path) -> None:
         (["train", "shakespeare", "--minutes", "nan"], "time budget must be a finite number"),
         (["train", "shakespeare", "--epochs", "inf"], "epochs must be positive"),
         (["train", "shakespeare", "--steps", "1", "--out", "."], "is the current folder"),
+        (["plot", "runs/x", "--out", "loss.png"], "--out is the output folder"),
     ],
 )
 def test_bad_arguments_are_one_line_errors(args: list[str], message: str) -> None:

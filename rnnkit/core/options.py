@@ -74,8 +74,22 @@ def out_option(holds: str, default: str) -> Callable[[F], F]:
         "--out",
         "out_dir",
         type=click.Path(path_type=Path, file_okay=False),
+        callback=_a_folder,
         help=f"Output folder: {holds} [default: {default}].",
     )
+
+
+#: Suffixes of the files verbs write: ``--out x.png`` was a file in rnnkit 0.1.0, now a folder.
+_FILE_SUFFIXES = {".png", ".csv", ".json", ".txt", ".svg", ".pdf"}
+
+
+def _a_folder(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    if value is not None and Path(value).suffix.lower() in _FILE_SUFFIXES:
+        raise RnnkitError(
+            f"--out is the output folder (the files get their own names in it), not a file: "
+            f"{value}"
+        )
+    return value
 
 
 def given(**values: Any) -> dict[str, Any]:
