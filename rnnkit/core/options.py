@@ -86,8 +86,7 @@ _FILE_SUFFIXES = {".png", ".csv", ".json", ".txt", ".svg", ".pdf"}
 def _a_folder(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
     if value is not None and Path(value).suffix.lower() in _FILE_SUFFIXES:
         raise RnnkitError(
-            f"--out is the output folder (the files get their own names in it), not a file: "
-            f"{value}"
+            f"--out is the output folder (the files get their own names in it), not a file: {value}"
         )
     return value
 
