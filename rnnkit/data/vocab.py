@@ -291,4 +291,4 @@ def word_vocab_from_json(data: dict[str, Any], default: Tokenizer | None = None)
         'char-tokens'
     """
     kinds = {cls.kind: cls for cls in (WordVocab, CharTokenVocab)}
-    return kinds.get(data.get("type"), WordVocab).from_json(data, default)
+    return kinds.get(str(data.get("type")), WordVocab).from_json(data, default)
