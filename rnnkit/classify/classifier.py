@@ -69,7 +69,7 @@ ARCH_DEFAULTS: dict[str, Any] = {
     "pooling": "max+mean",
 }
 #: How a classifier may read text: by words (the ``text`` tokenizer) or by characters.
-LEVELS = ("word", "char")
+LEVELS = ("char", "word")  # in the order of every verb's --level
 #: Where a character-level classifier's defaults differ: a few dozen characters need a far
 #: smaller embedding than 50,000 words (a modest choice, not yet a measured best).
 CHAR_ARCH_DEFAULTS: dict[str, Any] = {**ARCH_DEFAULTS, "embed_size": 32}
