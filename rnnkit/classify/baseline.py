@@ -1,9 +1,11 @@
-"""The classical text-classification baseline: TF-IDF over word unigrams and bigrams, then
-logistic regression (scikit-learn), plus the metrics every classifier in rnnkit reports.
+"""The classical text-classification baseline: TF-IDF over word unigrams and bigrams (or
+character 1- to 5-grams), then logistic regression (scikit-learn), plus the metrics every
+classifier in rnnkit reports.
 
-Documents arrive already tokenized and normalised: each is its tokens joined by single spaces,
-so the vectorizer splits on whitespace and changes nothing else. That keeps the baseline and the
-recurrent models on exactly the same tokens.
+Documents arrive already tokenized and normalised: for word n-grams each is its tokens joined by
+single spaces, so the vectorizer splits on whitespace and changes nothing else; for character
+n-grams each is the characters the recurrent model read. That keeps the baseline and the
+recurrent models on exactly the same text.
 
 The fitted model is saved without pickle: :meth:`TfidfLogReg.to_state` gives a JSON-ready dict
 (settings, classes, vocabulary in column order) and float64 tensors (idf, weights), and
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -24,7 +26,18 @@ from rnnkit.core.files import check_format
 from rnnkit.errors import RnnkitError
 
 STATE_KIND = "tfidf-logreg"
-STATE_VERSION = 1
+STATE_VERSION = 2
+#: The state versions :meth:`TfidfLogReg.from_state` reads: 1 (word n-grams only, before the
+#: analyzer setting) and 2.
+READABLE_VERSIONS = (1, 2)
+#: What the n-grams are made of: words, characters within words (padded by a space, as
+#: scikit-learn's ``char_wb``), or characters across words.
+ANALYZERS = ("word", "char_wb", "char")
+#: The n-gram lengths and feature cap when not given, by analyzer. Character 1- to 5-grams are
+#: the usual authorship baseline; their cap (the most frequent 100,000, to keep a checkpoint of
+#: dozens of classes tens of MB) is a modest guess, not a measured best.
+_DEFAULT_NGRAMS = {"word": (1, 2), "char_wb": (1, 5), "char": (1, 5)}
+_DEFAULT_MAX_FEATURES = {"word": None, "char_wb": 100_000, "char": 100_000}
 
 #: Inverse regularisation strengths tried on the validation set, a factor of 2 apart (IMDB's
 #: validation accuracy peaks at 8-32 and falls 1.2 points by C=1).
@@ -32,8 +45,10 @@ DEFAULT_CS: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 
 
 class TfidfLogReg:
-    """TF-IDF (word unigrams + bigrams, sublinear tf) and logistic regression on whitespace-
-    tokenized documents; any number of classes, labelled by all-str or all-int values.
+    """TF-IDF (word unigrams + bigrams by default, or ``analyzer="char_wb"`` / ``"char"``:
+    character 1- to 5-grams; sublinear tf) and logistic regression on whitespace-tokenized
+    documents (or, for characters, the text); any number of classes, labelled by all-str or
+    all-int values.
 
     Example:
         >>> docs = ["good fun film", "great fun", "good great cast", "bad dull film",
@@ -45,24 +60,35 @@ class TfidfLogReg:
         >>> meta, tensors = clf.to_state()
         >>> TfidfLogReg.from_state(meta, tensors).predict(["great cast"]).tolist()
         ['pos']
+        >>> chars = TfidfLogReg(analyzer="char_wb", min_df=1).fit(docs, labels)
+        >>> chars.ngram_range, chars.predict(["so good!", "awfully dull"]).tolist()
+        ((1, 5), ['pos', 'neg'])
     """
 
     def __init__(
         self,
         *,
-        ngram_range: tuple[int, int] = (1, 2),
+        analyzer: str = "word",
+        ngram_range: tuple[int, int] | None = None,
         min_df: int = 2,
         max_df: float = 1.0,
-        max_features: int | None = None,
+        max_features: int | Literal["auto"] | None = "auto",
         sublinear_tf: bool = True,
         C: float = 8.0,
         Cs: Sequence[float] = DEFAULT_CS,
         max_iter: int = 1000,
     ) -> None:
+        if analyzer not in ANALYZERS:
+            raise RnnkitError(f"unknown analyzer {analyzer!r} (analyzers: {', '.join(ANALYZERS)})")
+        self.analyzer = analyzer
+        ngram_range = ngram_range or _DEFAULT_NGRAMS[analyzer]
         self.ngram_range = (int(ngram_range[0]), int(ngram_range[1]))
         self.min_df = min_df
         self.max_df = max_df
-        self.max_features = max_features
+        # "auto": the analyzer's default cap (None already means no cap).
+        if isinstance(max_features, str):
+            max_features = _DEFAULT_MAX_FEATURES[analyzer]
+        self.max_features: int | None = max_features
         self.sublinear_tf = sublinear_tf
         self.C = C  # used when fit() gets no validation set
         self.Cs = tuple(float(c) for c in Cs)
@@ -79,6 +105,7 @@ class TfidfLogReg:
     def settings(self) -> dict[str, Any]:
         """The constructor arguments, JSON-ready."""
         return {
+            "analyzer": self.analyzer,
             "ngram_range": list(self.ngram_range),
             "min_df": self.min_df,
             "max_df": self.max_df,
@@ -154,10 +181,14 @@ class TfidfLogReg:
         vocab = [""] * len(vec.vocabulary_)
         for term, col in vec.vocabulary_.items():
             vocab[col] = term
+        settings = self.settings()
+        # Word n-grams are saved exactly as version 1 saved them, so that earlier releases
+        # still read a word-level baseline; only character n-grams need version 2.
+        version = 1 if settings.pop("analyzer") == "word" else STATE_VERSION
         meta = {
             "kind": STATE_KIND,
-            "version": STATE_VERSION,
-            "settings": self.settings(),
+            "version": version,
+            "settings": settings | ({} if version == 1 else {"analyzer": self.analyzer}),
             "classes": self._fitted_classes().tolist(),  # numpy scalars -> plain int / str
             "vocabulary": vocab,
             "C": self.C_,
@@ -226,10 +257,12 @@ class TfidfLogReg:
     def _new_vectorizer(self, vocabulary: dict[str, int] | None = None) -> Any:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
+        words = self.analyzer == "word"  # documents are pre-tokenized: split on whitespace only
         return TfidfVectorizer(
-            tokenizer=str.split,  # documents are pre-tokenized: split on whitespace only
+            analyzer=self.analyzer,
+            tokenizer=str.split if words else None,
             token_pattern=None,
-            lowercase=False,
+            lowercase=False,  # the documents are as the network read them
             ngram_range=self.ngram_range,
             min_df=self.min_df,
             max_df=self.max_df,
@@ -311,7 +344,9 @@ def _check_label_types(labels: Sequence[Any]) -> None:
 
 
 def _check_state_header(meta: Any) -> None:
-    check_format(meta, "the saved baseline", ("kind", STATE_KIND), ("version", STATE_VERSION))
+    found = meta.get("version") if isinstance(meta, dict) else None
+    readable = found if found in READABLE_VERSIONS else STATE_VERSION
+    check_format(meta, "the saved baseline", ("kind", STATE_KIND), ("version", readable))
 
 
 def _check_state_shapes(

@@ -39,10 +39,13 @@ class Blend:
         val: tuple[list[str], np.ndarray],
         net_val_logp: Tensor,
         blend: bool,
+        analyzer: str = "word",
     ) -> Blend:
-        """Train the baseline on ``train`` (documents, class indices), score it and the network
-        (its validation log-probabilities) on ``val``, and with ``blend`` choose the weight."""
-        base = TfidfLogReg().fit(train[0], list(train[1]), val[0], list(val[1]))
+        """Train the baseline (n-grams of ``analyzer``) on ``train`` (documents, class
+        indices), score it and the network (its validation log-probabilities) on ``val``, and
+        with ``blend`` choose the weight."""
+        base = TfidfLogReg(analyzer=analyzer)
+        base.fit(train[0], list(train[1]), val[0], list(val[1]))
         out = cls(base)
         base_logp = out.log_proba(val[0], net_val_logp.shape[1])
         truth = torch.from_numpy(val[1])

@@ -1,12 +1,13 @@
 """Text classification with recurrent networks: :class:`TextClassifier`.
 
 Labelled text (a CSV / JSONL file, a folder per class, a registry dataset such as ``"imdb"``, or
-lists in memory; :mod:`rnnkit.classify.examples`) -> the classifier's tokenizer -> a word
-vocabulary -> :class:`~rnnkit.models.classifier.ClassifierNet` trained by the one training
-loop on the shared estimator lifecycle -> the one checkpoint format. The first weights can come
-from word vectors or a word language model (:mod:`rnnkit.classify.warmstart`); a TF-IDF +
-logistic-regression baseline can be trained beside it and blended in
-(:mod:`rnnkit.classify.blend`); reports live in :mod:`rnnkit.classify.reports`.
+lists in memory; :mod:`rnnkit.classify.examples`) -> the classifier's tokenizer (words, or
+characters with ``level="char"``) -> a vocabulary -> :class:`~rnnkit.models.classifier.
+ClassifierNet` trained by the one training loop on the shared estimator lifecycle -> the one
+checkpoint format. The first weights can come from word vectors or a word language model
+(:mod:`rnnkit.classify.warmstart`); a TF-IDF + logistic-regression baseline can be trained
+beside it and blended in (:mod:`rnnkit.classify.blend`); reports live in
+:mod:`rnnkit.classify.reports`.
 """
 
 from __future__ import annotations
@@ -24,19 +25,30 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from rnnkit.classify.baseline import TfidfLogReg
+from rnnkit.classify.baseline import ANALYZERS, TfidfLogReg
 from rnnkit.classify.blend import Blend, accuracy
 from rnnkit.classify.encoding import Encoded, TextEncoder
-from rnnkit.classify.examples import IN_MEMORY, Data, classes_of, described, fingerprint, labelled
+from rnnkit.classify.examples import (
+    IN_MEMORY,
+    WORKS_OPTIONS,
+    Data,
+    classes_of,
+    described,
+    fingerprint,
+    labelled,
+    training_parts,
+    works_described,
+    works_split,
+)
 from rnnkit.classify.examples import checked_texts as _texts
 from rnnkit.classify.learner import BucketBatches, ClassifierLearner, FineTuning, predict_logits
 from rnnkit.classify.reports import classification_report
 from rnnkit.classify.warmstart import LanguageModelStart, vectors_into, word_vectors
 from rnnkit.core import checkpoint
 from rnnkit.core.results import ClassifierEvaluation, scores
-from rnnkit.data.labelled import Labelled, split_validation
-from rnnkit.data.tokenize import Tokenizer
-from rnnkit.data.vocab import EOS, WordVocab
+from rnnkit.data.labelled import Labelled
+from rnnkit.data.tokenize import CHARS, Tokenizer
+from rnnkit.data.vocab import EOS, WordVocab, word_vocab_from_json
 from rnnkit.errors import RnnkitError
 from rnnkit.models.classifier import ClassifierConfig, ClassifierNet
 from rnnkit.training.estimator import Estimator
@@ -56,6 +68,11 @@ ARCH_DEFAULTS: dict[str, Any] = {
     "bidirectional": True,
     "pooling": "max+mean",
 }
+#: How a classifier may read text: by words (the ``text`` tokenizer) or by characters.
+LEVELS = ("char", "word")  # in the order of every verb's --level
+#: Where a character-level classifier's defaults differ: a few dozen characters need a far
+#: smaller embedding than 50,000 words (a modest choice, not yet a measured best).
+CHAR_ARCH_DEFAULTS: dict[str, Any] = {**ARCH_DEFAULTS, "embed_size": 32}
 
 
 @dataclass
@@ -67,6 +84,12 @@ class ClassifierSettings:
     language model, and to off otherwise. ``max_tokens`` keeps the first N tokens of each text
     (None: whole texts, however long). ``blend`` mixes the baseline's probabilities into the
     predictions with a weight chosen on the validation split (it implies ``baseline``).
+
+    ``level="char"`` reads every character as a token, as it stands (``lowercase`` is for
+    words only; characters never seen read as ``<unk>``), with an embedding of 32 unless
+    given; it cannot start from word vectors or a word language model. ``baseline_analyzer``
+    is the baseline's n-grams: ``word`` (the default at word level), or ``char_wb`` (the
+    default at character level) / ``char``, character 1- to 5-grams.
 
     Example:
         >>> ClassifierSettings(batch_size=64, blend=True).val_fraction
@@ -87,6 +110,7 @@ class ClassifierSettings:
     val_fraction: float = 0.1
     seed: int = 0
     evals: int = 5
+    level: str = "word"
     min_count: int = 2
     max_vocab: int | None = 50_000
     lowercase: bool = True
@@ -98,6 +122,7 @@ class ClassifierSettings:
     unfreeze_steps: int | None = None
     baseline: bool = False
     blend: bool = False
+    baseline_analyzer: str | None = None
     device: str = "cpu"
 
     def __post_init__(self) -> None:
@@ -115,6 +140,17 @@ class ClassifierSettings:
             raise RnnkitError("give embeddings or lm, not both (a language model brings its own)")
         if self.freeze_embeddings and self.embeddings is None and self.lm is None:
             raise RnnkitError("freeze_embeddings needs embeddings= or lm= to start from")
+        if self.level not in LEVELS:
+            raise RnnkitError(f"level must be one of {', '.join(LEVELS)}, got {self.level!r}")
+        if self.level == "char" and (self.lm is not None or self.embeddings is not None):
+            raise RnnkitError(
+                "a character-level classifier cannot start from words (lm=, embeddings=)"
+            )
+        if self.baseline_analyzer not in (None, *ANALYZERS):
+            raise RnnkitError(
+                f"baseline_analyzer must be one of {', '.join(ANALYZERS)}, "
+                f"got {self.baseline_analyzer!r}"
+            )
 
 
 class TextClassifier(Estimator):
@@ -122,8 +158,10 @@ class TextClassifier(Estimator):
 
     ``fit`` takes texts and labels (any number of classes; str or int labels), a CSV / JSONL
     file, a folder with one subfolder per class, or a registry dataset such as ``"imdb"``; a
-    validation split is carved out of the training data (never the test data) to keep the best
-    weights. Words never seen in training are read as ``<unk>``.
+    validation split keeps the best weights: the data set's own where it has one (such as
+    ``shakespeare-works``), else one carved out of the training data (never the test data).
+    Words never seen in training are read as ``<unk>``. ``level="char"`` reads characters
+    instead of words (see :class:`ClassifierSettings`).
 
     Example:
         >>> texts = ["good fun", "great film", "bad plot", "awful acting"] * 10
@@ -134,6 +172,9 @@ class TextClassifier(Estimator):
         ['pos', 'neg']
         >>> round(float(clf.predict_proba(["good film"]).sum()), 6)
         1.0
+        >>> chars = TextClassifier(level="char", hidden_size=8, min_count=1, val_fraction=0.2)
+        >>> chars.fit(texts, labels, steps=2, quiet=True).vocab_.summary()[:13]
+        '20 characters'
     """
 
     kind = KIND
@@ -163,7 +204,7 @@ class TextClassifier(Estimator):
         s = self.settings
         given = {k: v for k, v in self.arch.items() if v is not None}
         ClassifierConfig(
-            2, 2, dropout=s.dropout, embed_dropout=s.embed_dropout, **{**ARCH_DEFAULTS, **given}
+            2, 2, dropout=s.dropout, embed_dropout=s.embed_dropout, **{**self._defaults(), **given}
         )
         self.model_: ClassifierNet | None = None
         self.vocab_: WordVocab | None = None
@@ -195,19 +236,28 @@ class TextClassifier(Estimator):
         encoding: str = "utf-8",
         quiet: bool = False,
         data_dir: str | Path | None = None,
+        target: str | None = None,
+        passage_chars: int | None = None,
     ) -> Self:
         """Train on ``data`` for a budget (5 minutes if none is given); returns ``self``.
 
         With ``out_dir`` the best checkpoint and the training state are written there at each
         validation (and on Ctrl-C), so the run can be continued with :meth:`resume`.
+        ``target`` (``"work"`` or ``"genre"``) and ``passage_chars`` (500) are the options of
+        ``shakespeare-works``: ``fit("shakespeare-works", target="genre", passage_chars=2000)``.
         """
         budget_for(minutes, steps, epochs, 1)  # a bad budget fails before any work
-        whole = labelled(data, labels, text_column, label_column, encoding, data_dir)
+        columns = {"text_column": text_column, "label_column": label_column}
+        options = {"target": target, "passage_chars": passage_chars}
+        reading = columns | {"encoding": encoding, "data_dir": data_dir} | options
+        s = self.settings
+        whole_parts = training_parts(data, labels, s.val_fraction, s.seed, **reading)
         started = time.perf_counter()
         before = (self.classes_, self.vocab_, self.blend_, self.info_)
         try:
-            columns = {"text_column": text_column, "label_column": label_column}
-            parts, config, lm = self._prepare_fit(whole, columns | {"encoding": encoding})
+            works = works_described(data, target, passage_chars)
+            described_as = columns | {"encoding": encoding} | works
+            parts, config, lm = self._prepare_fit(whole_parts, described_as)
         except BaseException:  # a refit that fails on its data leaves the old model whole
             self.classes_, self.vocab_, self.blend_, self.info_ = before
             raise
@@ -223,13 +273,14 @@ class TextClassifier(Estimator):
         return self
 
     def _prepare_fit(
-        self, whole: Labelled, described_as: dict[str, Any]
+        self, whole_parts: tuple[Labelled, Labelled, Labelled], described_as: dict[str, Any]
     ) -> tuple[tuple[Encoded, Encoded], ClassifierConfig, LanguageModelStart | None]:
-        """Classes, vocabulary, architecture and encoded splits of a new run on ``whole``."""
+        """Classes, vocabulary, architecture and encoded splits of a new run on ``whole`` (all
+        the training data) and its ``train`` and ``val`` parts."""
         s = self.settings
+        whole, train, val = whole_parts
         self.classes_ = classes_of(whole.labels)
         self.blend_, self.vocab_ = None, None  # a refit starts afresh, with its own reading
-        train, val = split_validation(whole, s.val_fraction, s.seed)
         own = self._reader(trained=False)
         lm = LanguageModelStart.load(s.lm, own.tokenizer) if s.lm else None
         self.vocab_ = lm.vocab if lm else own.vocabulary(train.texts, s.min_count, s.max_vocab)
@@ -263,12 +314,12 @@ class TextClassifier(Estimator):
             if data is None and seen["source"] == IN_MEMORY:
                 raise RnnkitError("this run was trained on texts in memory: pass them (and labels)")
             source = data if data is not None else seen["source"]
-            columns = seen["text_column"], seen["label_column"]
-            enc = encoding or seen.get("encoding", "utf-8")
-            whole = labelled(source, labels, *columns, enc, data_dir)
+            reading = {k: seen.get(k) for k in ("text_column", "label_column", *WORKS_OPTIONS)}
+            reading |= {"encoding": encoding or seen.get("encoding", "utf-8"), "data_dir": data_dir}
+            s = clf.settings
+            whole, train, val = training_parts(source, labels, s.val_fraction, s.seed, **reading)
             if fingerprint(whole) != seen["sha256"]:
                 raise RnnkitError(f"{whole.source} is not the data this run was trained on")
-            train, val = split_validation(whole, clf.settings.val_fraction, clf.settings.seed)
             reader = clf._reader()
             prepared.extend(reader.encode(part.texts, part.labels) for part in (train, val))
             return clf._make_trainer(prepared[0], prepared[1], path)
@@ -323,7 +374,7 @@ class TextClassifier(Estimator):
             arch |= lm.fixed(arch)
         elif s.embeddings is not None:
             arch.setdefault("embed_size", word_vectors(s.embeddings).dim)
-        arch = {**ARCH_DEFAULTS, **arch}
+        arch = {**self._defaults(), **arch}
         return ClassifierConfig(
             vocab_size=len(vocab),
             num_classes=len(self.classes_),
@@ -389,7 +440,8 @@ class TextClassifier(Estimator):
             return
         net_logp = self._net_log_proba(val_p.seqs)
         train, val = (train_p.docs, train_p.labels), (val_p.docs, val_p.labels)
-        self.blend_ = Blend.fit(train, val, net_logp, s.blend)
+        analyzer = s.baseline_analyzer or ("char_wb" if s.level == "char" else "word")
+        self.blend_ = Blend.fit(train, val, net_logp, s.blend, analyzer)
         self.info_["validation_accuracy"] = self.blend_.scores
         if not quiet:
             shown = ", ".join(f"{k} {v:.4f}" for k, v in self.blend_.scores.items())
@@ -419,12 +471,18 @@ class TextClassifier(Estimator):
         label_column: str | None = None,
         encoding: str = "utf-8",
         data_dir: str | Path | None = None,
+        target: str | None = None,
+        passage_chars: int | None = None,
     ) -> ClassifierEvaluation:
         """Scores on ``data`` (e.g. ``"imdb:test"``): the core fields of
         :class:`~rnnkit.core.results.Evaluation` (cross-entropy per text, perplexity, bits,
         texts), accuracy, macro-F1, per-class precision / recall / F1 and the confusion matrix;
-        with a baseline, the accuracy of each part too."""
-        whole = labelled(data, labels, text_column, label_column, encoding, data_dir)
+        with a baseline, the accuracy of each part too. On ``shakespeare-works``, ``target``
+        and ``passage_chars`` are those the model was trained with unless given."""
+        chosen = {"target": target, "passage_chars": passage_chars}
+        options = self._works_options(data) | {k: v for k, v in chosen.items() if v is not None}
+        columns = (text_column, label_column, encoding, data_dir)
+        whole = labelled(data, labels, *columns, **options)
         reader = self._reader()
         truth = torch.from_numpy(reader.indices(whole.labels))
         prepared = reader.encode(whole.texts)
@@ -458,6 +516,19 @@ class TextClassifier(Estimator):
         pairs = list(zip(tokens, weights[0].tolist(), strict=True))
         return sorted(pairs, key=lambda tw: -tw[1])[:top]
 
+    @property
+    def genres_(self) -> dict[str, str] | None:
+        """Each class's genre, for a classifier of ``shakespeare-works`` by work (else None)."""
+        genres = (self.info_.get("data") or {}).get("genres")
+        return dict(genres) if genres else None
+
+    def _works_options(self, data: Data) -> dict[str, Any]:
+        """The ``shakespeare-works`` options this model was trained with, for ``data`` of it."""
+        seen = self.info_.get("data") or {}
+        if works_split(data) is None:
+            return {}
+        return {k: seen[k] for k in WORKS_OPTIONS if seen.get(k) is not None}
+
     def _log_proba(self, texts: list[str]) -> Tensor:
         prepared = self._reader().encode(texts)
         return self._combined(self._net_log_proba(prepared.seqs), prepared)
@@ -475,8 +546,13 @@ class TextClassifier(Estimator):
         (``trained=False``: while fitting or loading), by its own ``text`` reading."""
         vocab = self._require_vocab() if trained else self.vocab_
         s = self.settings
-        tokenizer = Tokenizer("text", lowercase=s.lowercase) if vocab is None else vocab.tokenizer
+        own = CHARS if s.level == "char" else Tokenizer("text", lowercase=s.lowercase)
+        tokenizer = own if vocab is None else vocab.tokenizer
         return TextEncoder(tokenizer, s.max_tokens, vocab, self.classes_)
+
+    def _defaults(self) -> dict[str, Any]:
+        """The architecture defaults of this classifier's level."""
+        return CHAR_ARCH_DEFAULTS if self.settings.level == "char" else ARCH_DEFAULTS
 
     # ----------------------------------------------------------------------------- files
     def _config_json(self) -> dict[str, Any]:
@@ -507,7 +583,7 @@ class TextClassifier(Estimator):
         self.classes_ = list(ck.config["classes"])
         # A vocabulary saved before tokenizers were saved is the classifier's own reading.
         default = self._reader(trained=False).tokenizer
-        self.vocab_ = WordVocab.from_json(ck.vocab, default=default)
+        self.vocab_ = word_vocab_from_json(ck.vocab, default=default)
         if ck.vocab.get("baseline") is not None:
             base = {
                 k.removeprefix("baseline."): v

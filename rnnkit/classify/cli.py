@@ -5,6 +5,7 @@
 
     rnnkit train classifier imdb --minutes 20 --baseline --out runs/imdb
     rnnkit train classifier reviews.csv --text-column review --label-column stars
+    rnnkit train classifier shakespeare-works --level char --target genre --passage-chars 500
     rnnkit predict runs/imdb "A wonderful, moving film."
     rnnkit evaluate runs/imdb imdb:test --out reports/imdb
 
@@ -17,13 +18,15 @@ errors raise :class:`~rnnkit.errors.RnnkitError`; the ``rnnkit`` group turns the
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
 import click
 import numpy as np
 
-from rnnkit.classify.classifier import ARCH_DEFAULTS, ClassifierSettings, TextClassifier
+from rnnkit.classify.baseline import ANALYZERS
+from rnnkit.classify.classifier import ARCH_DEFAULTS, LEVELS, ClassifierSettings, TextClassifier
 from rnnkit.classify.reports import format_report
 from rnnkit.core.options import (
     EvaluateRequest,
@@ -37,7 +40,13 @@ from rnnkit.core.options import (
     source_argument,
 )
 from rnnkit.core.options import train as fit_or_resume
+from rnnkit.data.works import DEFAULT_PASSAGE_CHARS, TARGETS
 from rnnkit.models.recurrent_lm import CELLS
+
+#: With more classes than this, ``predict`` shows only the most likely this many.
+TOP = 5
+#: Texts of fewer words than this get a warning that the guess is weak.
+FEW_WORDS = 4
 
 _ARCH_TYPES: dict[str, type] = {
     "cell": str,
@@ -49,24 +58,27 @@ _ARCH_TYPES: dict[str, type] = {
 }
 _HELP = {
     "hidden_size": "Units per direction and layer.",
-    "embed_size": "Embedding size (the vectors' with --embeddings).",
+    "embed_size": "Embedding size (the vectors' with --embeddings; 32 with --level char).",
     "bidirectional": "Read the text both ways, or forwards only.",
     "pooling": "last, max, mean, attention, or several joined by +.",
     "batch_size": "Texts per step.",
     "val_fraction": "Training texts held out for validation.",
     "evals": "Validations per run.",
+    "level": "Read the texts as words or as characters.",
     "max_tokens": "Keep the first N tokens of a text.",
     "lm": "Start from a word language model folder (ULMFiT).",
     "lr_decay": "Discriminative rate factor between layer groups.",
     "unfreeze_steps": "Gradual unfreezing period, in steps.",
     "baseline": "Also train a TF-IDF + logistic regression baseline.",
     "blend": "Blend the baseline into the predictions.",
+    "baseline_analyzer": "The baseline's n-grams: words, or characters 1-5 (char_wb, char).",
 }
 _UNSET = {
     "max_tokens": "whole texts",
     "lm": "none",
     "lr_decay": "2.6 with --lm, else off",
     "unfreeze_steps": "a quarter epoch per layer with --lm, else off",
+    "baseline_analyzer": "word, or char_wb with --level char",
 }
 _ARCH = {name: Setting(kind, {"": ARCH_DEFAULTS[name]}) for name, kind in _ARCH_TYPES.items()}
 
@@ -75,29 +87,43 @@ _ARCH = {name: Setting(kind, {"": ARCH_DEFAULTS[name]}) for name, kind in _ARCH_
 @source_argument("data", required=False)
 @click.option("--text-column", help="Column holding the text (CSV / JSONL).")
 @click.option("--label-column", help="Column holding the label (CSV / JSONL).")
+@click.option(
+    "--target",
+    type=click.Choice(TARGETS),
+    help="[shakespeare-works] Label passages by work or by genre [default: work].",
+)
+@click.option(
+    "--passage-chars",
+    type=int,
+    help=f"[shakespeare-works] Passage length in characters [default: {DEFAULT_PASSAGE_CHARS}].",
+)
 @run_options
 @settings_options(
     _ARCH | dataclass_settings({"": ClassifierSettings}),
     _HELP,
-    choices={"cell": CELLS},
+    choices={"cell": CELLS, "level": LEVELS, "baseline_analyzer": ANALYZERS},
     unset=_UNSET,
 )
 def train(
     data: str | None,
     text_column: str | None,
     label_column: str | None,
+    target: str | None,
+    passage_chars: int | None,
     run: Run,
     settings: dict[str, Any],
 ) -> None:
     """Train a recurrent text classifier on DATA: a registry dataset ('imdb'), a CSV or JSONL
     file with text and label columns, or a folder with one subfolder of .txt files per class.
-    A validation split is held out of DATA to keep the best weights. With --resume DIR, DATA is
-    the run's own (read again and checked) unless given."""
+    A validation split keeps the best weights: DATA's own where it has one
+    (shakespeare-works), else one held out of DATA. With --resume DIR, DATA is the run's own
+    (read again and checked) unless given."""
 
     def fit(source: str, folder: Path) -> TextClassifier:
         clf = TextClassifier(**settings)
         columns = {"text_column": text_column, "label_column": label_column}
-        return clf.fit(source, out_dir=folder, **columns | run.common())
+        works = {"target": target, "passage_chars": passage_chars}
+        return clf.fit(source, out_dir=folder, **columns | works | run.common())
 
     def resume(folder: Path) -> TextClassifier:
         return TextClassifier.resume(folder, data, **run.common())
@@ -112,21 +138,42 @@ def train(
 
 
 def predict(clf: TextClassifier, request: PredictRequest) -> None:
-    """``rnnkit predict`` for a classifier: each text's label and class probabilities (and the
-    words attention weighed most, with ``explain``)."""
+    """``rnnkit predict`` for a classifier: each text's label and class probabilities, or with
+    more than :data:`TOP` classes the most likely :data:`TOP` (with each work's genre where the
+    model knows it); and the words attention weighed most, with ``explain``. A text of fewer
+    than :data:`FEW_WORDS` words gets a warning that the guess is weak."""
     proba = clf.predict_proba(request.texts)
     for text, row in zip(request.texts, proba, strict=True):
+        if len(text.split()) < FEW_WORDS:
+            warnings.warn(f"{text[:40]!r} is only a few words: the guess is weak", stacklevel=2)
         best = clf.classes_[int(row.argmax())]
         probs = {str(c): round(float(p), 6) for c, p in zip(clf.classes_, row, strict=True)}
+        top = _top(clf, row) if len(clf.classes_) > TOP else []
         why = clf.explain(text, request.explain) if request.explain > 0 else []
         if request.as_json:
             record = {"label": best, "probabilities": probs, "text": text}
-            click.echo(json.dumps(record | ({"explain": why} if why else {}), ensure_ascii=False))
+            extra = ({"top": top} if top else {}) | ({"explain": why} if why else {})
+            click.echo(json.dumps(record | extra, ensure_ascii=False))
             continue
-        shown = "  ".join(f"{c} {p:.3f}" for c, p in probs.items())
-        click.echo(f"{best}\t{shown}\t{text[:60]}")
+        if top:
+            click.echo(f"{best}\t{text[:60]}")
+            for entry in top:
+                genre = f"  ({entry['genre']})" if "genre" in entry else ""
+                click.echo(f"  {entry['probability']:.3f}  {entry['label']}{genre}")
+        else:
+            shown = "  ".join(f"{c} {p:.3f}" for c, p in probs.items())
+            click.echo(f"{best}\t{shown}\t{text[:60]}")
         if why:
             click.echo("\t" + ", ".join(f"{w} {a:.3f}" for w, a in why))
+
+
+def _top(clf: TextClassifier, row: np.ndarray) -> list[dict[str, Any]]:
+    """The :data:`TOP` most likely classes of one text, most likely first, with their genre
+    where the model knows it."""
+    genres = clf.genres_ or {}
+    best = np.argsort(-row, kind="stable")[:TOP]
+    top = [{"label": clf.classes_[i], "probability": round(float(row[i]), 6)} for i in best]
+    return [t | ({"genre": genres[t["label"]]} if t["label"] in genres else {}) for t in top]
 
 
 def evaluate(clf: TextClassifier, request: EvaluateRequest) -> None:

@@ -1,6 +1,8 @@
 """How a classifier reads its texts: tokens by a tokenizer (the vocabulary's own, so a
 classifier that starts from a language model reads as that model did), capped at
-``max_tokens``, then ids with an end marker, and labels as class indices."""
+``max_tokens``, then ids with an end marker, and labels as class indices. A word-level
+classifier's tokens are words (the ``text`` tokenizer); a character-level one's are
+characters (``chars``), in a :class:`~rnnkit.data.vocab.CharTokenVocab`."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from rnnkit.data.tokenize import EOS, Tokenizer
-from rnnkit.data.vocab import WordVocab
+from rnnkit.data.vocab import CharTokenVocab, WordVocab
 from rnnkit.errors import RnnkitError
 
 
@@ -22,7 +24,7 @@ class Encoded:
 
     seqs: list[np.ndarray]  # token ids, each ending with <eos>
     labels: np.ndarray  # class indices (empty without labels)
-    docs: list[str]  # tokens joined by spaces: the baseline's input
+    docs: list[str]  # the baseline's input: words joined by spaces, or the characters read
 
 
 class TextEncoder:
@@ -37,6 +39,10 @@ class TextEncoder:
         ['<eos>', 'film', 'bad', 'great', '<unk>']
         >>> TextEncoder(text, None, vocab).encode(["great plot"]).seqs[0].tolist()  # plot: <unk>
         [3, 4, 0]
+        >>> chars = Tokenizer("chars")
+        >>> vocab = TextEncoder(chars, max_tokens=6).vocabulary(["To be, or"], 1, None)
+        >>> vocab.tokens, TextEncoder(chars, 6, vocab).encode(["To be, or"]).docs
+        ([' ', ',', '<eos>', 'T', 'b', 'e', 'o', '<unk>'], ['To be,'])
     """
 
     def __init__(
@@ -59,13 +65,23 @@ class TextEncoder:
         ``<eos>``, as encoded), saved with this reader's tokenizer."""
         counts = Counter(t for text in texts for t in self.tokens(text))
         counts[EOS] += len(texts)
-        return WordVocab.from_counts(counts, min_count, max_vocab, self.tokenizer)
+        kind = CharTokenVocab if self._chars else WordVocab
+        return kind.from_counts(counts, min_count, max_vocab, self.tokenizer)
 
     def encode(self, texts: Sequence[str], labels: Sequence[Any] = ()) -> Encoded:
         """Ids, class indices (if labels are given) and baseline documents of ``texts``."""
         tokens = [self.tokens(t) for t in texts]
-        docs = [" ".join(t) for t in tokens]
+        docs = [self._joined(t) for t in tokens]
         return Encoded([self.ids(t) for t in tokens], self.indices(labels), docs)
+
+    @property
+    def _chars(self) -> bool:
+        return self.tokenizer.name == "chars"
+
+    def _joined(self, tokens: list[str]) -> str:
+        # Characters joined as they stood, so the baseline's character n-grams see the text
+        # itself; words by single spaces, so the baseline splits them back at whitespace.
+        return "".join(tokens) if self._chars else " ".join(tokens)
 
     def ids(self, tokens: list[str]) -> np.ndarray:
         """Ids of ``tokens`` and an end marker (``<eos>``, as a language model read its text),

@@ -83,7 +83,8 @@ def predict(
     as_json: bool,
 ) -> None:
     """Label TEXTS (and the lines of --file) with the classifier in MODEL_DIR: the label and the
-    probability of every class."""
+    probability of every class, or with more than 5 classes the 5 most likely (and each work's
+    genre, for a shakespeare-works model by work). A text of a few words is warned of."""
     from rnnkit.data.labelled import read_text
 
     batch = list(texts)
@@ -91,6 +92,9 @@ def predict(
         batch += [line for line in read_text(path, encoding).splitlines() if line.strip()]
     if not batch:
         raise RnnkitError("give texts to label, or --file with one text per line")
+    empty = next((i for i, text in enumerate(batch, start=1) if not text.strip()), None)
+    if empty is not None:
+        raise RnnkitError(f"text {empty} is empty: there is nothing to label")
     kind, model = kinds.load(model_dir)
     kinds.action(kind, "predict")(model, PredictRequest(batch, explain, as_json))
 

@@ -128,11 +128,15 @@ class WordVocab:
         self.tokens: list[str] = list(tokens)
         if len(set(self.tokens)) != len(self.tokens) or not {UNK, EOS} <= set(self.tokens):
             raise RnnkitError("a word vocabulary needs distinct tokens including <unk> and <eos>")
-        if tokenizer.name == "chars":
-            raise RnnkitError("a word vocabulary needs a word tokenizer, not chars")
+        self._check_tokenizer(tokenizer)
         self.tokenizer = tokenizer
         self._index = {t: i for i, t in enumerate(self.tokens)}
         self.unk_id, self.eos_id = self._index[UNK], self._index[EOS]
+
+    @staticmethod
+    def _check_tokenizer(tokenizer: Tokenizer) -> None:
+        if tokenizer.name == "chars":
+            raise RnnkitError("a word vocabulary needs a word tokenizer, not chars")
 
     @classmethod
     def from_text(
@@ -244,3 +248,47 @@ class WordVocab:
             }
             tokenizer = default or Tokenizer("words", **flags)
         return cls(data["tokens"], tokenizer)
+
+
+class CharTokenVocab(WordVocab):
+    """Characters as tokens, with ``<unk>`` for characters never seen and ``<eos>`` closing a
+    text: a character-level classifier's vocabulary. (A :class:`CharVocab` has neither, since
+    a language model must know every character it generates; a classifier must read any text.)
+
+    Example:
+        >>> v = CharTokenVocab.from_text("abba", tokenizer=CHARS)
+        >>> v.tokens, v.encode("abc").tolist()
+        (['a', 'b', '<unk>', '<eos>'], [0, 1, 2])
+        >>> CharTokenVocab.from_json(v.to_json()) == v
+        True
+    """
+
+    kind = "char-tokens"
+
+    def __init__(self, tokens: Iterable[str], tokenizer: Tokenizer = CHARS) -> None:
+        super().__init__(tokens, tokenizer)
+
+    @staticmethod
+    def _check_tokenizer(tokenizer: Tokenizer) -> None:
+        if tokenizer != CHARS:
+            raise RnnkitError("a character vocabulary reads text with the chars tokenizer")
+
+    def decode(self, ids: Sequence[int] | np.ndarray) -> str:
+        """The characters of ``ids``, joined as they were."""
+        return "".join(self.tokens[int(i)] for i in ids)
+
+    def summary(self) -> str:
+        """The vocabulary as shown by ``rnnkit info``: its size and most frequent characters."""
+        shown = "".join(t for t in self.tokens[:40] if len(t) == 1)
+        return f"{len(self)} characters: {shown!r} ..."
+
+
+def word_vocab_from_json(data: dict[str, Any], default: Tokenizer | None = None) -> WordVocab:
+    """A :class:`WordVocab` or :class:`CharTokenVocab` saved by ``to_json``, by its type.
+
+    Example:
+        >>> word_vocab_from_json(CharTokenVocab(["<unk>", "<eos>", "a"]).to_json()).kind
+        'char-tokens'
+    """
+    kinds = {cls.kind: cls for cls in (WordVocab, CharTokenVocab)}
+    return kinds.get(str(data.get("type")), WordVocab).from_json(data, default)
