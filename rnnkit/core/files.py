@@ -94,9 +94,9 @@ def resolve_folder(path: str | Path, what: str = "checkpoint folder") -> Path:
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write ``data`` as readable UTF-8 JSON (inside an atomic folder, or as an atomic file)."""
-    with atomic_file(path, "w") as fh:
-        fh.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    """Write ``data`` as readable UTF-8 JSON into the folder an :func:`atomic_folder` is
+    building (which syncs it and swaps the whole folder in: no temporary file of its own)."""
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def read_json(

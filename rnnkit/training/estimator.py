@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import torch
 from torch import Tensor, nn
@@ -27,12 +27,6 @@ from rnnkit.training.loop import Trainer, run_keeping_best
 from rnnkit.training.schedule import Budget, budget_for
 
 Self = TypeVar("Self", bound="Estimator")
-
-
-class NetConfig(Protocol):
-    """What a network's config offers: JSON for the checkpoint."""
-
-    def to_json(self) -> dict[str, Any]: ...
 
 
 class Estimator:
