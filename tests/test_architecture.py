@@ -19,6 +19,7 @@ LAYERS = {
     "models": 2,
     "numpy_rnn": 2,
     "training": 3,
+    "decoding": 3,
     "embed": 4,  # word vectors: a capability that the others may start from
     "lm": 5,
     "classify": 5,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
+from rnnkit.decoding.sampling import Stepper
 from rnnkit.errors import RnnkitError
-from rnnkit.lm.sampling import Stepper
 from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM, detach_state
 
 

@@ -7,8 +7,8 @@ import math
 import pytest
 import torch
 
+from rnnkit.decoding.sampling import Counter, SamplingConfig, generate_texts, next_tokens
 from rnnkit.errors import RnnkitError
-from rnnkit.lm.sampling import Counter, SamplingConfig, generate_texts, next_tokens
 
 LOGITS = torch.log(torch.tensor([[0.5, 0.3, 0.15, 0.05]]))
 

@@ -23,11 +23,11 @@ from rnnkit.core.results import LMEvaluation, scores
 from rnnkit.core.rng import seeded
 from rnnkit.data.sources import Corpus, Text, read_corpus, read_splits
 from rnnkit.data.vocab import CharVocab, WordVocab
+from rnnkit.decoding.sampling import Counter, SamplingConfig, generate_texts, token_stream
 from rnnkit.errors import RnnkitError
 from rnnkit.lm import planning
 from rnnkit.lm.learner import OptimSettings, TorchLMLearner, stream_loss
 from rnnkit.lm.numpy_learner import NumpyLMLearner
-from rnnkit.lm.sampling import Counter, SamplingConfig, generate_texts, token_stream
 from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
 from rnnkit.training.estimator import Estimator
 from rnnkit.training.loop import LoopSettings, Trainer
