@@ -7,7 +7,7 @@ with several pronunciations has several; a prediction matching any of them is ri
   ..., "target": ...}`` a line, ``"targets"`` for several references); a line lacking its tab or
   its keys is a one-line error naming the line;
 * :func:`read_cmudict`: the CMU Pronouncing Dictionary (``word PH1 PH2 ...`` a line; alternates
-  ``word(2)`` kept as extra references; ``# comments`` stripped), split by a stable hash of the
+  ``word(2)`` kept as extra references; ``# comments`` and ``;;;`` comment lines stripped), split by a stable hash of the
   word so that all pronunciations of a word fall in one split;
 * :func:`dates`: one date written in one of :data:`DATE_FORMATS` -> ISO ``YYYY-MM-DD``, seeded;
 * :func:`reversals`: random lowercase strings -> the same reversed, seeded.
@@ -145,7 +145,7 @@ def read_cmudict(text: str) -> dict[str, list[Pair]]:
     rows = []
     for line in text.split("\n"):
         entry = line.partition("#")[0].split()
-        if len(entry) < 2:
+        if len(entry) < 2 or line.startswith(";;;"):  # ;;; starts a comment in older releases
             continue
         word = entry[0]
         if word.endswith(")") and "(" in word:

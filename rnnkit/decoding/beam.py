@@ -123,7 +123,8 @@ def beam_search(
     """The ``beam`` best hypotheses for one source (``state`` of one row), best first.
 
     At each step every live hypothesis is extended by every token; of the ``2 * beam`` best
-    extensions, those ending in ``eos`` are finished and the best ``beam`` others live on.
+    extensions, those of the first ``beam`` that end in ``eos`` are finished and the best
+    ``beam`` others live on (so a beam of 1 is greedy decoding).
     The search stops once ``beam`` hypotheses are finished or ``max_length`` is reached (the
     live ones then join, unfinished); all are ranked by :func:`normalised` score.
 
@@ -150,17 +151,19 @@ def beam_search(
         total = live[:, None] + logp.float()  # [k, V]
         vocab = total.shape[1]
         top = total.view(-1).topk(min(2 * beam, total.numel()))
-        rows, keep = [], []
-        for value, index in zip(top.values.tolist(), top.indices.tolist(), strict=True):
+        rows: list[int] = []
+        keep: list[tuple[int, float]] = []
+        pairs = zip(top.values.tolist(), top.indices.tolist(), strict=True)
+        for rank, (value, index) in enumerate(pairs):
             row, token = divmod(index, vocab)
-            if token == eos:
+            if token == eos and rank < beam:
                 att = _extended(maps, weights, row)
                 finished.append(
                     Hypothesis(
                         history[row].tolist(), normalised(value, t + 1, alpha), value, att, True
                     )
                 )
-            elif len(rows) < beam:
+            elif token != eos and len(rows) < beam:
                 rows.append(row)
                 keep.append((token, value))
         if len(finished) >= beam or not rows:

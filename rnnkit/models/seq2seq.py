@@ -34,7 +34,7 @@ CELLS = ("gru", "lstm")
 ATTENTIONS = ("bahdanau", "luong")
 #: The decoding state: hidden [B, layers, H] (LSTM: h and c side by side, [B, layers, 2H]),
 #: memory [B, S, M], attention keys [B, S, K] and the mask of real source positions [B, S].
-State = tuple[Tensor, Tensor, Tensor, Tensor]
+State = tuple[Tensor, ...]
 
 
 @dataclass

@@ -74,7 +74,7 @@ def in_memory(data: Sequence[Any]) -> list[Pair]:
         >>> in_memory([("kitten", "K IH1 T AH0 N"), ("a", "AH0"), ("a", "EY1")])[1].targets
         ('AH0', 'EY1')
     """
-    rows = []
+    rows: list[tuple[str, str]] = []
     for number, item in enumerate(data, start=1):
         if isinstance(item, Pair):
             rows.extend((item.source, t) for t in item.targets)

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from rnnkit.core import checkpoint
-from rnnkit.core.results import Evaluation, scores
+from rnnkit.core.results import Seq2SeqEvaluation, scores
 from rnnkit.data.pairs import Pair
 from rnnkit.decoding.beam import Hypothesis, beam_search, greedy
 from rnnkit.errors import RnnkitError
@@ -137,7 +137,7 @@ class Seq2Seq(Estimator):
         attention: str | None = "bahdanau",
         **settings: Any,
     ) -> None:
-        arch = {
+        arch: dict[str, Any] = {
             "cell": cell,
             "hidden_size": hidden_size,
             "embed_size": embed_size,
@@ -384,7 +384,7 @@ class Seq2Seq(Estimator):
         beam: int | None = None,
         data_dir: str | Path | None = None,
         encoding: str = "utf-8",
-    ) -> Evaluation:
+    ) -> Seq2SeqEvaluation:
         """Scores on ``data`` (e.g. ``"cmudict:test"``): the core fields of
         :class:`~rnnkit.core.results.Evaluation` (teacher-forced cross-entropy per target
         symbol of the first reference), ``exact_match`` (an output matching any reference),
@@ -399,10 +399,15 @@ class Seq2Seq(Estimator):
         references = [[vocab.target.split(t) for t in p.targets] for p in pairs]
         firsts = [vocab.target.encode(p.targets[0]) for p in pairs]
         total, count = score(net, sources, firsts)
-        result: dict[str, Any] = dict(scores(total / max(1, count), count, vocab.target.unit))
-        result |= error_rates(predicted, references)
-        result |= {"pairs": len(pairs), "beam": beam}
-        return result  # type: ignore[return-value]
+        rates = error_rates(predicted, references)
+        return Seq2SeqEvaluation(
+            **scores(total / max(1, count), count, vocab.target.unit),
+            exact_match=rates["exact_match"],
+            word_error_rate=rates["word_error_rate"],
+            token_error_rate=rates["token_error_rate"],
+            pairs=len(pairs),
+            beam=beam,
+        )
 
     def plot_attention(self, text: str, path: str | Path, beam: int | None = None) -> Path:
         """Draw the attention of the translation of ``text`` as a heatmap PNG at ``path``."""
