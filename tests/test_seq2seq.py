@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import warnings
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
+from conftest import assert_same_weights, interrupt_at
 from rnnkit import Seq2Seq
 from rnnkit.cli import cli
 from rnnkit.data import catalog
@@ -33,8 +33,7 @@ from rnnkit.errors import RnnkitError
 from rnnkit.models.seq2seq import BOS, EOS, Seq2SeqConfig, Seq2SeqNet
 from rnnkit.seq2seq.learner import Seq2SeqLearner, padded
 
-from conftest import assert_same_weights, interrupt_at
-
+SHARED = Path("/work/shared/data")
 #: A tiny network: a test trains it in a second or two.
 SMALL = {"hidden_size": 32, "embed_size": 8, "dropout": 0.0, "warmup_steps": 5, "lr": 0.02}
 #: Words and their phonemes, the second of "read" an alternate.
@@ -218,12 +217,9 @@ def test_cmudict_reader_alternates_comments_and_stable_split() -> None:
     assert pairs["aalborg"] in splits[cmudict_split("aalborg")]
 
 
-def test_cmudict_registry_set_when_the_mirror_has_it() -> None:
-    mirror = Path(
-        os.environ.get("RNNKIT_DATA", Path(__file__).resolve().parents[2] / "shared/data")
-    )
-    if not (mirror / "cmudict" / "cmudict.dict").is_file():
-        pytest.skip("no data mirror with cmudict here (set RNNKIT_DATA)")
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the shared data mirror is absent")
+def test_cmudict_registry_set_from_the_shared_mirror() -> None:
+    mirror = SHARED
     test = catalog.load("cmudict", "test", data_dir=mirror)
     train = catalog.load("cmudict", "train", data_dir=mirror)
     assert not {p.source for p in test} & {p.source for p in train}

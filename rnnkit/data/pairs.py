@@ -7,8 +7,8 @@ with several pronunciations has several; a prediction matching any of them is ri
   ..., "target": ...}`` a line, ``"targets"`` for several references); a line lacking its tab or
   its keys is a one-line error naming the line;
 * :func:`read_cmudict`: the CMU Pronouncing Dictionary (``word PH1 PH2 ...`` a line; alternates
-  ``word(2)`` kept as extra references; ``# comments`` and ``;;;`` comment lines stripped), split by a stable hash of the
-  word so that all pronunciations of a word fall in one split;
+  ``word(2)`` kept as extra references; ``# comments`` and ``;;;`` comment lines stripped),
+  split by a stable hash of the word so that all pronunciations of a word fall in one split;
 * :func:`dates`: one date written in one of :data:`DATE_FORMATS` -> ISO ``YYYY-MM-DD``, seeded;
 * :func:`reversals`: random lowercase strings -> the same reversed, seeded.
 
