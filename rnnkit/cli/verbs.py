@@ -44,7 +44,7 @@ VERBS: tuple[Verb, ...] = (
     ),
     Verb(
         "train seq2seq",
-        "An encoder-decoder with attention, on pairs (G2P, dates, your own).",
+        "An encoder-decoder with attention, on pairs.",
         "rnnkit.seq2seq.cli:train",
     ),
     Verb("generate", "Generate text with a language model.", "rnnkit.lm.cli:generate"),
@@ -56,7 +56,7 @@ VERBS: tuple[Verb, ...] = (
     Verb("predict", "Label texts with a saved classifier.", "rnnkit.cli.saved:predict"),
     Verb(
         "translate",
-        "Translate texts with a seq2seq model (greedy or beam, attention PNG).",
+        "Translate texts with a seq2seq model.",
         "rnnkit.seq2seq.cli:translate",
     ),
     Verb(
