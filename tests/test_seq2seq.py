@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from conftest import assert_same_weights, interrupt_at
 from rnnkit import Seq2Seq
 from rnnkit.cli import cli
+from rnnkit.core import checkpoint
 from rnnkit.data import catalog
 from rnnkit.data.pairs import (
     DATE_FORMATS,
@@ -144,6 +145,9 @@ def test_overfits_a_tiny_g2p_set_exactly() -> None:
     report = m.evaluate(G2P)
     assert report["exact_match"] == 1.0 and report["token_error_rate"] == 0.0
     assert report["pairs"] == len(words) and report["unit"] == "tokens"
+    hyps = m.hypotheses("read", beam=3)
+    assert len(hyps) == 3 and [s for _, s in hyps] == sorted((s for _, s in hyps), reverse=True)
+    assert hyps[0][0] in truth["read"]
     found = m.translate("cat", return_attention=True)
     assert found.output == ["K", "AE1", "T", "</s>"] and found.attention.shape == (4, 3)
 
@@ -280,6 +284,10 @@ def test_command_line_train_translate_evaluate_info(tmp_path: Path) -> None:
     assert info.exit_code == 0 and "seq2seq" in info.stdout
     empty = runner.invoke(cli, ["translate", str(out), ""])
     assert empty.exit_code == 2 and "empty" in empty.stderr and "Traceback" not in empty.output
+    other = tmp_path / "ck"
+    checkpoint.save(checkpoint.Checkpoint({"kind": "classifier"}, {}, {}), other)
+    foreign = runner.invoke(cli, ["translate", str(other), "cat"])
+    assert foreign.exit_code == 2 and "not a 'seq2seq'" in foreign.stderr
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         unknown = runner.invoke(cli, ["translate", str(out), "zzz"])
