@@ -43,20 +43,28 @@ MINUTES = {"dates": 5.0, "reverse": 15.0, "g2p": 20.0}
 LENGTH_BINS = ((5, 10), (11, 20), (21, 30), (31, 40))
 
 
-def train(task: str, attention: str | None, args: argparse.Namespace, **arch: Any) -> Seq2Seq:
-    minutes = MINUTES[task] * args.scale
-    model = Seq2Seq(hidden_size=args.hidden, embed_size=args.embed, attention=attention, **arch)
+def train(task: str, attention: str | None, args: argparse.Namespace) -> Seq2Seq:
+    """A model of the benchmark's size trained on ``task`` for its budget: the issue's minutes
+    times ``--scale``, or ``--steps`` optimizer steps (a budget a busy machine cannot shrink)."""
+    budget = {"steps": args.steps} if args.steps else {"minutes": MINUTES[task] * args.scale}
+    model = Seq2Seq(hidden_size=args.hidden, embed_size=args.embed, attention=attention)
     data = {"dates": "dates", "reverse": "reverse", "g2p": "cmudict"}[task]
     started = time.perf_counter()
-    model.fit(data, minutes=minutes, quiet=True, data_dir=args.data_dir)
+    model.fit(data, quiet=True, data_dir=args.data_dir, **budget)
     stats = model.info()["stats"]
     print(
-        f"  {task} attention={attention}: {stats['steps']} steps in {minutes:.1f} min "
-        f"(+{time.perf_counter() - started - 60 * minutes:.0f} s validating), "
+        f"  {task} attention={attention}: {stats['steps']} steps, {stats['elapsed_s']:.0f} s "
+        f"training ({time.perf_counter() - started:.0f} s in all), "
         f"best val loss {stats['best_val_loss']:.4f}",
         flush=True,
     )
     return model
+
+
+def used(model: Seq2Seq) -> dict[str, Any]:
+    """What a model's run used: steps and training seconds."""
+    stats = model.info()["stats"]
+    return {"steps": stats["steps"], "train_seconds": stats["elapsed_s"]}
 
 
 def run_dates(args: argparse.Namespace) -> dict[str, Any]:
@@ -64,11 +72,7 @@ def run_dates(args: argparse.Namespace) -> dict[str, Any]:
     result = dict(model.evaluate("dates:test"))
     if args.figures:
         model.plot_attention("25th of June, 2009", args.figures / "seq2seq-attention-date.png")
-    return {
-        "minutes": MINUTES["dates"] * args.scale,
-        "steps": model.info()["stats"]["steps"],
-        **result,
-    }
+    return {**used(model), **result}
 
 
 def by_length(model: Seq2Seq, test: list[Pair]) -> dict[str, Any]:
@@ -101,10 +105,10 @@ def run_reverse(args: argparse.Namespace) -> dict[str, Any]:
     out = {}
     for attention in ("bahdanau", None):
         model = train("reverse", attention, args)
-        out[str(attention)] = {"steps": model.info()["stats"]["steps"], **by_length(model, test)}
+        out[str(attention)] = {**used(model), **by_length(model, test)}
     if args.figures:
         plot_by_length(out, args.figures / "seq2seq-reverse.png")
-    return {"minutes": MINUTES["reverse"] * args.scale, "models": out}
+    return {"models": out}
 
 
 def plot_by_length(models: dict[str, Any], path: Path) -> None:
@@ -136,42 +140,41 @@ def run_g2p(args: argparse.Namespace) -> dict[str, Any]:
             found = dict(model.evaluate(subset, beam=beam))
             found["seconds"] = round(time.perf_counter() - started, 1)
             rows[f"beam{beam}"] = found
-        out[str(attention)] = {"steps": model.info()["stats"]["steps"], **rows}
+        out[str(attention)] = {**used(model), **rows}
         if args.figures and attention is not None:
             model.plot_attention("recurrent", args.figures / "seq2seq-attention-word.png")
             out[str(attention)]["recurrent"] = model.translate("recurrent", beam=5)
-    return {"minutes": MINUTES["g2p"] * args.scale, "test_words": len(subset), "models": out}
+    return {"test_words": len(subset), "models": out}
 
 
 def table(report: dict[str, Any]) -> None:
     if "dates" in report:
         d = report["dates"]
         print(
-            f"\ndates ({d['minutes']:.1f} min, {d['steps']} steps): exact match "
+            f"\ndates ({d['steps']} steps, {d['train_seconds']:.0f} s): exact match "
             f"{d['exact_match']:.4f} on {d['pairs']} test pairs"
         )
     if "reverse" in report:
-        r = report["reverse"]
-        print(f"\nreverse ({r['minutes']:.1f} min per model): exact match by source length")
         labels = [f"{lo}-{hi}" for lo, hi in LENGTH_BINS]
-        print(f"{'model':<12}" + "".join(f"{k:>9}" for k in labels) + f"{'diagonal':>10}")
-        for name, m in r["models"].items():
+        print("\nreverse: exact match by source length")
+        print(
+            f"{'model':<10}{'steps':>7}{'s':>6}" + "".join(f"{k:>8}" for k in labels) + "  diagonal"
+        )
+        for name, m in report["reverse"]["models"].items():
             diag = f"{m['diagonal']:.4f}" if m["diagonal"] is not None else "-"
-            print(
-                f"{name:<12}"
-                + "".join(f"{m['exact_match'][k]:>9.4f}" for k in labels)
-                + f"{diag:>10}"
-            )
+            cells = "".join(f"{m['exact_match'][k]:>8.4f}" for k in labels)
+            print(f"{name:<10}{m['steps']:>7}{m['train_seconds']:>6.0f}{cells}  {diag}")
     if "g2p" in report:
         g = report["g2p"]
-        print(f"\nG2P on cmudict ({g['minutes']:.1f} min per model, {g['test_words']} test words)")
-        print(f"{'model':<12}{'beam':>5}{'WER':>9}{'PER':>9}{'seconds':>9}")
+        print(f"\nG2P on cmudict ({g['test_words']} test words)")
+        print(f"{'model':<10}{'steps':>7}{'s':>6}{'beam':>5}{'WER':>9}{'PER':>9}{'seconds':>9}")
         for name, m in g["models"].items():
             for beam in (1, 5):
                 row = m[f"beam{beam}"]
                 print(
-                    f"{name:<12}{beam:>5}{row['word_error_rate']:>9.4f}"
-                    f"{row['token_error_rate']:>9.4f}{row['seconds']:>9.1f}"
+                    f"{name:<10}{m['steps']:>7}{m['train_seconds']:>6.0f}{beam:>5}"
+                    f"{row['word_error_rate']:>9.4f}{row['token_error_rate']:>9.4f}"
+                    f"{row['seconds']:>9.1f}"
                 )
 
 
@@ -181,6 +184,7 @@ def main(argv: list[str] | None = None) -> None:
         "--tasks", nargs="+", choices=sorted(MINUTES), default=["dates", "reverse", "g2p"]
     )
     p.add_argument("--scale", type=float, default=1.0, help="Fraction of the issue's budgets.")
+    p.add_argument("--steps", type=int, default=None, help="Steps per model instead of minutes.")
     p.add_argument("--hidden", type=int, default=256)
     p.add_argument("--embed", type=int, default=64)
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's).")
