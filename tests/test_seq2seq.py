@@ -153,7 +153,8 @@ def test_overfits_a_tiny_g2p_set_exactly() -> None:
 
 
 def test_save_load_same_outputs(tmp_path: Path) -> None:
-    m = Seq2Seq(**SMALL, attention="luong", cell="lstm").fit(G2P, steps=30, quiet=True)
+    m = Seq2Seq(**SMALL, attention="luong", cell="lstm")
+    m.fit(G2P, validation=G2P, steps=30, quiet=True)
     m.save(tmp_path / "m")
     again = Seq2Seq.load(tmp_path / "m")
     words = ["cat", "dare", "tead"]
