@@ -247,12 +247,14 @@ class Seq2Seq(Estimator):
     def _described(
         self, whole: pairdata.PairSet, train: list[Pair], val: list[Pair], own_val: bool
     ) -> dict[str, Any]:
+        # Without given pairs, validation is the data set's own split when nothing was held out.
+        carved = len(train) < len(whole.pairs)
         return {
             "source": whole.source,
             "sha256": whole.sha256(),
             "train_pairs": len(train),
             "validation_pairs": len(val),
-            "validation": "given" if own_val else "split",
+            "validation": "given" if own_val else "held out" if carved else "the data set's",
         }
 
     def _config(self) -> Seq2SeqConfig:
