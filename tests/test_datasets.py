@@ -82,7 +82,9 @@ def files_under(folder: Path) -> list[Path]:
 def test_registry_is_complete() -> None:
     assert catalog.names() == [
         "alice",
+        "cmudict",
         "co2",
+        "dates",
         "elec_equip",
         "etth1",
         "gas_furnace",
@@ -95,6 +97,7 @@ def test_registry_is_complete() -> None:
         "milk",
         "nile",
         "ptb",
+        "reverse",
         "shakespeare",
         "shakespeare-works",
         "sunspots",
@@ -204,7 +207,7 @@ def test_bad_cache_file_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_unknown_names_and_splits() -> None:
-    with pytest.raises(RnnkitError, match=r"unknown dataset 'ptbb' \(known: alice, co2, "):
+    with pytest.raises(RnnkitError, match=r"unknown dataset 'ptbb' \(known: alice, cmudict, co2, "):
         catalog.load("ptbb")
     with pytest.raises(RnnkitError, match="unknown dataset"):
         catalog.info("nope")

@@ -42,6 +42,11 @@ VERBS: tuple[Verb, ...] = (
         "A recurrent text classifier, on labelled texts.",
         "rnnkit.classify.cli:train",
     ),
+    Verb(
+        "train seq2seq",
+        "An encoder-decoder with attention, on pairs.",
+        "rnnkit.seq2seq.cli:train",
+    ),
     Verb("generate", "Generate text with a language model.", "rnnkit.lm.cli:generate"),
     Verb(
         "evaluate",
@@ -49,6 +54,11 @@ VERBS: tuple[Verb, ...] = (
         "rnnkit.cli.saved:evaluate",
     ),
     Verb("predict", "Label texts with a saved classifier.", "rnnkit.cli.saved:predict"),
+    Verb(
+        "translate",
+        "Translate texts with a seq2seq model.",
+        "rnnkit.seq2seq.cli:translate",
+    ),
     Verb(
         "info",
         "Describe any saved folder: model, forecaster or word vectors.",
