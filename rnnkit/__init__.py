@@ -20,6 +20,7 @@ __all__ = [
     "CharLM",
     "Forecaster",
     "RnnkitError",
+    "TabularModel",
     "Text",
     "TextClassifier",
     "WordLM",
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from rnnkit.embed.vectors import WordVectors
     from rnnkit.lm.charlm import CharLM
     from rnnkit.lm.wordlm import WordLM
+    from rnnkit.tabular.model import TabularModel
     from rnnkit.timeseries.forecaster import Forecaster
 
 #: Public classes by name, with the module that defines each (imported on first use).
@@ -43,6 +45,7 @@ _LAZY = {
     "WordVectors": "rnnkit.embed.vectors",
     "Forecaster": "rnnkit.timeseries.forecaster",
     "Text": "rnnkit.data.sources",
+    "TabularModel": "rnnkit.tabular.model",
 }
 
 

@@ -37,6 +37,7 @@ KINDS: dict[str, Kind] = {
         predict="rnnkit.classify.cli:predict",
     ),
     "forecaster": Kind("rnnkit.timeseries.forecaster:Forecaster"),
+    "tabular": Kind("rnnkit.tabular.model:TabularModel", predict="rnnkit.tabular.cli:predict"),
     WORD_VECTORS: Kind("rnnkit.embed.vectors:WordVectors"),
 }
 

@@ -106,14 +106,19 @@ class TabularNet(nn.Module):
 
     def embed(self, ids: Tensor) -> Tensor:
         """The embeddings of ``ids`` [B, C], side by side: [B, sum(embed_sizes)]."""
-        parts = [table(ids[:, i]) for i, table in enumerate(self.embeds)]
+        parts = [table(ids[:, i]) for i, table in enumerate(self.tables())]
         return torch.cat(parts, dim=1) if parts else ids.new_zeros(len(ids), 0).float()
 
     def forward(self, ids: Tensor, cont: Tensor) -> Tensor:
         x = self.embed_drop(self.embed(ids))
         if self.config.n_continuous:
             x = torch.cat([x, self.cont_norm(cont)], dim=1)
-        return self.head(x)  # type: ignore[no-any-return]
+        out: Tensor = self.head(x)
+        return out
+
+    def tables(self) -> list[nn.Embedding]:
+        """The embedding table of each categorical column, in column order."""
+        return [t for t in self.embeds if isinstance(t, nn.Embedding)]
 
 
 def _norm(kind: str, width: int) -> nn.Module:

@@ -122,7 +122,9 @@ class Continuous:
         if len(present) == 0:
             raise RnnkitError(f"continuous column {name!r} has no values")
         std = float(present.std())
-        return cls(name, float(present.mean()), std if std > 0 else 1.0, len(present) < len(numbers))
+        return cls(
+            name, float(present.mean()), std if std > 0 else 1.0, len(present) < len(numbers)
+        )
 
     def columns(self, values: pd.Series) -> np.ndarray:
         """[N, 1] standardised values, or [N, 2] with the missing flag; filled with the mean."""

@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ from rnnkit.errors import RnnkitError, one_line
 #: The source recorded for rows passed in memory (a resumed run needs them again).
 IN_MEMORY = "<DataFrame>"
 #: Anything :func:`read_table` reads.
-Table = pd.DataFrame | str | os.PathLike[str]
+Table: TypeAlias = pd.DataFrame | str | os.PathLike[str]
 
 
 def read_table(data: Table, data_dir: str | Path | None = None) -> tuple[pd.DataFrame, str]:

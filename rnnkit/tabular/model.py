@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -35,7 +35,7 @@ from rnnkit.training.schedule import Budget, budget_for
 KIND = "tabular"
 TASKS = ("auto", "regression", "classification")
 Self = TypeVar("Self", bound="TabularModel")
-Target = Sequence[Any] | pd.Series | np.ndarray | None
+Labels: TypeAlias = Sequence[Any] | pd.Series | np.ndarray | None
 #: The MLP's hidden layers when none are given (fastai's default for tabular models).
 LAYERS = [200, 100]
 
@@ -53,9 +53,9 @@ class TabularSettings:
     Example:
         >>> TabularSettings(categorical=["a"]).layers is None
         True
-        >>> TabularSettings(task="ranking")
+        >>> TabularSettings(task="ranking")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
-        rnnkit.errors.RnnkitError: task must be one of auto, regression, classification, got 'ranking'
+        rnnkit.errors.RnnkitError: task must be one of auto, regression, classification, got ...
     """
 
     task: str = "auto"
@@ -69,9 +69,9 @@ class TabularSettings:
     log_target: bool = False
     min_count: int = 5
     batch_size: int = 512
-    lr: float = 3e-3
+    lr: float = 1e-2
     weight_decay: float = 0.01
-    warmup_steps: int = 50
+    warmup_steps: int = 20
     min_lr_ratio: float = 0.05
     clip: float = 1.0
     val_fraction: float = 0.1
@@ -93,8 +93,6 @@ class TabularSettings:
                 raise RnnkitError(f"{name} must not be negative, got {getattr(self, name)}")
         if not 0.0 < self.val_fraction < 1.0:
             raise RnnkitError(f"val_fraction must be in (0, 1), got {self.val_fraction}")
-        if not self.columns:
-            raise RnnkitError("name the feature columns: categorical=[...] and/or continuous=[...]")
         twice = sorted({c for c in self.columns if self.columns.count(c) > 1})
         if twice:
             raise RnnkitError(f"column(s) listed twice: {', '.join(twice)}")
@@ -108,7 +106,7 @@ class TabularSettings:
         return [*(self.categorical or []), *(self.continuous or [])]
 
 
-class TabularModel(Estimator, BaseEstimator):  # type: ignore[misc]
+class TabularModel(Estimator, BaseEstimator):
     """Entity embeddings for tabular data: one learned embedding per categorical column, the
     continuous columns standardised beside them, and an MLP head, for regression (mean
     squared error, on ``log1p`` of the target with ``log_target``) or classification
@@ -151,9 +149,9 @@ class TabularModel(Estimator, BaseEstimator):  # type: ignore[misc]
         log_target: bool = False,
         min_count: int = 5,
         batch_size: int = 512,
-        lr: float = 3e-3,
+        lr: float = 1e-2,
         weight_decay: float = 0.01,
-        warmup_steps: int = 50,
+        warmup_steps: int = 20,
         min_lr_ratio: float = 0.05,
         clip: float = 1.0,
         val_fraction: float = 0.1,
@@ -178,7 +176,7 @@ class TabularModel(Estimator, BaseEstimator):  # type: ignore[misc]
     def fit(
         self: Self,
         X: Table,
-        y: Target = None,
+        y: Labels = None,
         *,
         target: str | None = None,
         minutes: float | None = None,
@@ -197,6 +195,8 @@ class TabularModel(Estimator, BaseEstimator):  # type: ignore[misc]
         """
         self.settings = TabularSettings(**self.get_params())  # set_params() may have changed it
         s = self.settings
+        if not s.columns:
+            raise RnnkitError("name the feature columns: categorical=[...] and/or continuous=[...]")
         if minutes is None and steps is None and epochs is None:
             epochs = s.epochs
         budget_for(minutes, steps, epochs, 1)  # a bad budget fails before any work
@@ -204,7 +204,12 @@ class TabularModel(Estimator, BaseEstimator):  # type: ignore[misc]
         train, val = _split(rows, s.val_fraction, s.seed)
         task = s.task if s.task != "auto" else _guess_task(rows.y)
         reading = Reading.learn(
-            train.x, train.y, task, s.categorical or [], s.continuous or [], s.min_count,
+            train.x,
+            train.y,
+            task,
+            s.categorical or [],
+            s.continuous or [],
+            s.min_count,
             s.log_target,
         )
         self._warn_rare(reading)
@@ -226,7 +231,7 @@ class TabularModel(Estimator, BaseEstimator):  # type: ignore[misc]
         cls: type[Self],
         path: str | Path,
         X: Table | None = None,
-        y: Target = None,
+        y: Labels = None,
         *,
         minutes: float | None = None,
         steps: int | None = None,
@@ -330,7 +335,7 @@ class TabularModel(Estimator, BaseEstimator):  # type: ignore[misc]
             raise RnnkitError("predict_proba is for classification; this model regresses")
         return F.softmax(self._outputs(X).double(), dim=1).numpy()
 
-    def score(self, X: Table, y: Target) -> float:
+    def score(self, X: Table, y: Labels) -> float:
         """Accuracy of a classifier, or R² of a regression (scikit-learn's conventions)."""
         truth = np.asarray(y.to_numpy() if isinstance(y, pd.Series) else y)
         guess = self.predict(X)
@@ -354,12 +359,12 @@ class TabularModel(Estimator, BaseEstimator):  # type: ignore[misc]
                 table.weight.detach()[torch.from_numpy(ids[:, i])].double().numpy(),
                 columns=[f"{cats.name}_{k}" for k in range(table.embedding_dim)],
             )
-            for i, (cats, table) in enumerate(zip(reading.categorical, net.embeds, strict=True))
+            for i, (cats, table) in enumerate(zip(reading.categorical, net.tables(), strict=True))
         ]
         plain = frame[[c.name for c in reading.continuous]].reset_index(drop=True)
         return pd.concat([*blocks, plain.astype(float)], axis=1)
 
-    def fit_transform(self, X: Table, y: Target = None, **fit: Any) -> pd.DataFrame:
+    def fit_transform(self, X: Table, y: Labels = None, **fit: Any) -> pd.DataFrame:
         """``fit(X, y, **fit)``, then :meth:`transform` of the same rows (without the rows
         whose target is missing, which ``fit`` leaves out)."""
         self.fit(X, y, **fit)
@@ -389,7 +394,7 @@ class TabularModel(Estimator, BaseEstimator):  # type: ignore[misc]
                 index=pd.Index(cats.row_names(), name=cats.name),
                 columns=[f"{cats.name}_{k}" for k in range(table.embedding_dim)],
             )
-            for cats, table in zip(reading.categorical, net.embeds, strict=True)
+            for cats, table in zip(reading.categorical, net.tables(), strict=True)
         }
 
     def plot_embedding(
@@ -472,4 +477,3 @@ def _described(rows: Rows, source: str, target: str | None, n_train: int, n_val:
 
 def _or_empty(y: torch.Tensor | None) -> torch.Tensor:
     return torch.empty(0) if y is None else y
-

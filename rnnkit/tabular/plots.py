@@ -45,7 +45,9 @@ def plot_embedding(
     ax = fig.subplots()
     ax.scatter(xy[:, 0], xy[:, 1], s=12, alpha=0.6)
     for i in np.argsort(-np.asarray(counts), kind="stable")[:labels]:
-        ax.annotate(str(frame.index[i]), xy[i], fontsize=7, xytext=(2, 2), textcoords="offset points")
+        ax.annotate(
+            str(frame.index[i]), xy[i], fontsize=7, xytext=(2, 2), textcoords="offset points"
+        )
     name = frame.index.name or "embedding"
     ax.set_title(f"{name}: learned embedding ({frame.shape[1]}-d), first two principal components")
     ax.set_xlabel("PC 1")
