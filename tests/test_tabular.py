@@ -201,7 +201,17 @@ def test_the_command_line(tmp_path: Path) -> None:
     out = tmp_path / "run"
     args = ["train", "tabular", str(tmp_path / "shops.csv"), "--target-column", "y"]
     args += ["--categorical", "shop,day", "--continuous", "price", "--task", "classification"]
-    args += ["--hidden-layers", "16", "--min-count", "1", "--steps", "20", "--out", str(out), "--quiet"]
+    args += [
+        "--hidden-layers",
+        "16",
+        "--min-count",
+        "1",
+        "--steps",
+        "20",
+        "--out",
+        str(out),
+        "--quiet",
+    ]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.stderr
     assert "30 rows without a target are left out" in result.stderr
@@ -215,3 +225,19 @@ def test_the_command_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["embed-map", str(out), "price"])
     assert result.exit_code == 2
     assert result.stderr == "error: 'price' is not a categorical column (categorical: shop, day)\n"
+
+
+def test_fit_leaves_the_global_rng_alone_and_repeats() -> None:
+    import torch
+
+    torch.manual_seed(7)
+    before = torch.get_rng_state()
+    df = shops(100)
+    runs = [
+        TabularModel("classification", ["shop"], ["price"], **SMALL, dropout=0.3)
+        .fit(df, target="y", steps=6, quiet=True)
+        .predict_proba(df)
+        for _ in range(2)
+    ]
+    assert torch.equal(before, torch.get_rng_state())
+    np.testing.assert_array_equal(runs[0], runs[1])

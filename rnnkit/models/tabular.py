@@ -93,6 +93,10 @@ class TabularNet(nn.Module):
         self.config = config
         sizes = zip(config.cardinalities, config.embed_sizes, strict=True)
         self.embeds = nn.ModuleList(nn.Embedding(n, d) for n, d in sizes)
+        for table in self.tables():
+            # Small at the start (fastai's std 0.01), so that what the rows hold is what they
+            # learned, not the spread of a unit-normal draw (which would swamp a map of them).
+            nn.init.trunc_normal_(table.weight, std=0.01, a=-0.02, b=0.02)
         self.embed_drop = nn.Dropout(config.embed_dropout)
         k = config.n_continuous
         self.cont_norm = _norm(config.norm, k) if k else nn.Identity()
