@@ -29,6 +29,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ import torch
 from scipy.stats import pearsonr, spearmanr
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
@@ -53,14 +55,21 @@ from common import machine, write_report  # noqa: E402  (benchmarks/ is a folder
 
 CATEGORICAL = ["carrier", "origin", "dest", "tailnum", "weekday", "hour"]
 CONTINUOUS = ["distance"]
+#: With --weather: the hourly weather at the origin in the scheduled hour, for every model.
+WEATHER = ["temp", "humid", "wind_speed", "precip", "pressure", "visib"]
 EARTH_KM = 6371.0
 
 
-def flights(data_dir: Path | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The flights that were not cancelled, with ``late`` (arr_delay > 15) and ``weekday``;
-    and the airports table."""
+def flights(data_dir: Path | None, weather: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The flights that were not cancelled, with ``late`` (arr_delay > 15) and ``weekday`` (and
+    the origin's weather in the scheduled hour); and the airports table."""
     tables = catalog.load("nycflights13", data_dir=data_dir)
     df = tables["flights"].dropna(subset=["arr_delay"]).reset_index(drop=True)
+    if weather:
+        hourly = tables["weather"].drop_duplicates(["origin", "time_hour"])
+        df = df.merge(
+            hourly[["origin", "time_hour", *WEATHER]], on=["origin", "time_hour"], how="left"
+        )
     df["late"] = df["arr_delay"] > 15
     df["weekday"] = pd.to_datetime(df[["year", "month", "day"]]).dt.day_name()
     return df, tables["airports"]
@@ -71,12 +80,14 @@ def timed(fit: Callable[[], Any]) -> tuple[Any, float]:
     return fit(), time.perf_counter() - start
 
 
-def baselines(train: pd.DataFrame, test: pd.DataFrame, seed: int) -> dict[str, dict[str, float]]:
+def baselines(
+    train: pd.DataFrame, test: pd.DataFrame, continuous: list[str], seed: int
+) -> dict[str, dict[str, float]]:
     """ROC AUC and seconds of one-hot logistic regression and boosting on integer codes."""
     onehot = ColumnTransformer(
         [
             ("cat", OneHotEncoder(handle_unknown="ignore", min_frequency=5), CATEGORICAL),
-            ("num", StandardScaler(), CONTINUOUS),
+            ("num", make_pipeline(SimpleImputer(), StandardScaler()), continuous),
         ]
     )
     codes = ColumnTransformer(
@@ -86,7 +97,7 @@ def baselines(train: pd.DataFrame, test: pd.DataFrame, seed: int) -> dict[str, d
                 OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1),
                 CATEGORICAL,
             ),
-            ("num", "passthrough", CONTINUOUS),
+            ("num", "passthrough", continuous),
         ]
     )
     models = {
@@ -95,7 +106,7 @@ def baselines(train: pd.DataFrame, test: pd.DataFrame, seed: int) -> dict[str, d
     }
     found = {}
     for name, model in models.items():
-        _, seconds = timed(lambda m=model: m.fit(train, train["late"]))
+        _, seconds = timed(partial(model.fit, train, train["late"]))
         auc = roc_auc_score(test["late"], model.predict_proba(test)[:, 1])
         found[name] = {"auc": float(auc), "seconds": round(seconds, 1)}
         print(f"  {name}: AUC {auc:.4f} ({seconds:.0f} s)", flush=True)
@@ -103,13 +114,13 @@ def baselines(train: pd.DataFrame, test: pd.DataFrame, seed: int) -> dict[str, d
 
 
 def entity(
-    train: pd.DataFrame, test: pd.DataFrame, args: argparse.Namespace
+    train: pd.DataFrame, test: pd.DataFrame, continuous: list[str], args: argparse.Namespace
 ) -> tuple[TabularModel, dict[str, dict[str, float]]]:
     """The entity-embedding model, and boosting on its embeddings."""
     model = TabularModel(
         "classification",
         CATEGORICAL,
-        CONTINUOUS,
+        continuous,
         batch_size=args.batch_size,
         lr=args.lr,
         norm=args.norm,
@@ -183,6 +194,7 @@ def main() -> None:
     parser.add_argument("--tailnum-size", type=int, default=16)
     parser.add_argument("--norm", default="batch", choices=("batch", "layer", "none"))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--weather", action="store_true", help="add the origin's weather")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--png", type=Path, default=HERE.parent / "docs" / "tabular-dest-map.png")
     parser.add_argument("--json", type=Path, default=HERE / "results" / "entity.json")
@@ -192,7 +204,8 @@ def main() -> None:
     if data_dir is None and not os.environ.get("RNNKIT_DATA") and SHARED.is_dir():
         data_dir = SHARED
 
-    df, airports = flights(data_dir)
+    df, airports = flights(data_dir, args.weather)
+    continuous = CONTINUOUS + (WEATHER if args.weather else [])
     train, test = df[df["month"] <= 9], df[df["month"] >= 10]
     if args.sample is not None and args.sample < len(train):
         train = train.sample(args.sample, random_state=args.seed)
@@ -203,8 +216,8 @@ def main() -> None:
         flush=True,
     )
 
-    scores = baselines(train, test, args.seed)
-    model, found = entity(train, test, args)
+    scores = baselines(train, test, continuous, args.seed)
+    model, found = entity(train, test, continuous, args)
     scores |= found
     dest = destination_map(model, airports, args.png)
 
@@ -229,7 +242,7 @@ def main() -> None:
         "benchmark": "entity",
         "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "rows": {"train": len(train), "test": len(test)},
-        "features": {"categorical": CATEGORICAL, "continuous": CONTINUOUS},
+        "features": {"categorical": CATEGORICAL, "continuous": continuous},
         "scores": scores,
         "dest_map": dest,
         "targets": targets,
