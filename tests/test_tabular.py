@@ -241,3 +241,16 @@ def test_fit_leaves_the_global_rng_alone_and_repeats() -> None:
     ]
     assert torch.equal(before, torch.get_rng_state())
     np.testing.assert_array_equal(runs[0], runs[1])
+
+
+def test_validation_rows_at_random_or_the_last_ones() -> None:
+    from rnnkit.tabular.data import Rows
+    from rnnkit.tabular.model import _split
+
+    rows = Rows(pd.DataFrame({"a": range(8)}), pd.Series(range(8)))
+    train, val = _split(rows, 0.25, seed=0, how="last")
+    assert val.x["a"].tolist() == [6, 7] and train.x["a"].tolist() == list(range(6))
+    train, val = _split(rows, 0.25, seed=0, how="random")
+    assert sorted(train.x["a"].tolist() + val.x["a"].tolist()) == list(range(8))
+    with pytest.raises(RnnkitError, match="val_split must be one of random, last"):
+        TabularModel(val_split="first").fit(shops(20), target="y", steps=1)

@@ -34,7 +34,7 @@ from rnnkit.core.options import (
 from rnnkit.core.options import train as fit_or_resume
 from rnnkit.errors import RnnkitError
 from rnnkit.models.tabular import NORMS
-from rnnkit.tabular.model import LAYERS, TASKS, TabularModel, TabularSettings
+from rnnkit.tabular.model import LAYERS, TASKS, VAL_SPLITS, TabularModel, TabularSettings
 
 #: Settings given by their own options below (lists), or by the run's budget (``--epochs``).
 _OWN = ("categorical", "continuous", "embed_sizes", "layers", "epochs")
@@ -46,6 +46,7 @@ _HELP = {
     "min_count": "Rarer categories share the <unk> row.",
     "batch_size": "Rows per step.",
     "val_fraction": "Training rows held out for validation.",
+    "val_split": "Validate on random rows, or on the last ones (rows in time order).",
     "evals": "Validations per run.",
 }
 _SETTINGS = {k: v for k, v in dataclass_settings({"": TabularSettings}).items() if k not in _OWN}
@@ -89,7 +90,7 @@ def _layers(text: str | None) -> list[int] | None:
     "--hidden-layers", help=f"Widths of the MLP's layers [default: {','.join(map(str, LAYERS))}]."
 )
 @run_options
-@settings_options(_SETTINGS, _HELP, choices={"task": TASKS, "norm": NORMS})
+@settings_options(_SETTINGS, _HELP, choices={"task": TASKS, "norm": NORMS, "val_split": VAL_SPLITS})
 def train(
     data: str | None,
     target_column: str | None,

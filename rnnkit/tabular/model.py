@@ -34,6 +34,8 @@ from rnnkit.training.schedule import Budget, budget_for
 
 KIND = "tabular"
 TASKS = ("auto", "regression", "classification")
+#: How the validation rows are chosen: at random, or the last rows (for rows in time order).
+VAL_SPLITS = ("random", "last")
 Self = TypeVar("Self", bound="TabularModel")
 Labels: TypeAlias = Sequence[Any] | pd.Series | np.ndarray | None
 #: The MLP's hidden layers when none are given (fastai's default for tabular models).
@@ -75,6 +77,7 @@ class TabularSettings:
     min_lr_ratio: float = 0.05
     clip: float = 1.0
     val_fraction: float = 0.1
+    val_split: str = "random"
     epochs: float = 10.0
     evals: int = 5
     seed: int = 0
@@ -83,6 +86,10 @@ class TabularSettings:
     def __post_init__(self) -> None:
         if self.task not in TASKS:
             raise RnnkitError(f"task must be one of {', '.join(TASKS)}, got {self.task!r}")
+        if self.val_split not in VAL_SPLITS:
+            raise RnnkitError(
+                f"val_split must be one of {', '.join(VAL_SPLITS)}, got {self.val_split!r}"
+            )
         if self.norm not in NORMS:
             raise RnnkitError(f"norm must be one of {', '.join(NORMS)}, got {self.norm!r}")
         for name in ("min_count", "batch_size", "lr", "clip", "epochs", "evals"):
@@ -155,6 +162,7 @@ class TabularModel(Estimator, BaseEstimator):
         min_lr_ratio: float = 0.05,
         clip: float = 1.0,
         val_fraction: float = 0.1,
+        val_split: str = "random",
         epochs: float = 10.0,
         evals: int = 5,
         seed: int = 0,
@@ -167,6 +175,7 @@ class TabularModel(Estimator, BaseEstimator):
         self.min_count, self.batch_size, self.lr = min_count, batch_size, lr
         self.weight_decay, self.warmup_steps = weight_decay, warmup_steps
         self.min_lr_ratio, self.clip, self.val_fraction = min_lr_ratio, clip, val_fraction
+        self.val_split = val_split
         self.epochs, self.evals, self.seed, self.device = epochs, evals, seed, device
         super().__init__({}, self.get_params())
         self.model_: TabularNet | None = None
@@ -201,7 +210,7 @@ class TabularModel(Estimator, BaseEstimator):
             epochs = s.epochs
         budget_for(minutes, steps, epochs, 1)  # a bad budget fails before any work
         rows, source = training_rows(X, y, target, s.columns, data_dir)
-        train, val = _split(rows, s.val_fraction, s.seed)
+        train, val = _split(rows, s.val_fraction, s.seed, s.val_split)
         task = s.task if s.task != "auto" else _guess_task(rows.y)
         reading = Reading.learn(
             train.x,
@@ -252,7 +261,7 @@ class TabularModel(Estimator, BaseEstimator):
             rows, _ = training_rows(source, y, target, s.columns, data_dir)
             if rows.fingerprint() != seen["sha256"]:
                 raise RnnkitError(f"{seen['source']} is not the data this run was trained on")
-            train, val = _split(rows, s.val_fraction, s.seed)
+            train, val = _split(rows, s.val_fraction, s.seed, s.val_split)
             reading = model._require_vocab()
             return model._make_trainer(
                 model._encode(train, reading), model._encode(val, reading), path
@@ -444,13 +453,14 @@ class TabularModel(Estimator, BaseEstimator):
         return model
 
 
-def _split(rows: Rows, val_fraction: float, seed: int) -> tuple[Rows, Rows]:
-    """A seeded random validation part of ``val_fraction`` of the rows, and the rest."""
+def _split(rows: Rows, val_fraction: float, seed: int, how: str) -> tuple[Rows, Rows]:
+    """A validation part of ``val_fraction`` of the rows, drawn at random with ``seed`` or the
+    last rows (``how="last"``), and the rest."""
     n = len(rows.x)
     n_val = max(1, round(n * val_fraction))
     if n - n_val < 2:
         raise RnnkitError(f"{n} rows are too few to train on and validate with")
-    order = np.random.default_rng(seed).permutation(n)
+    order = np.random.default_rng(seed).permutation(n) if how == "random" else np.arange(n)[::-1]
     assert rows.y is not None
     part = [np.sort(order[n_val:]), np.sort(order[:n_val])]
     return Rows(rows.x.iloc[part[0]], rows.y.iloc[part[0]]), Rows(
