@@ -160,7 +160,7 @@ def test_train_lm_names_the_kind_so_a_corpus_may_be_called_classifier(
 def test_train_lists_its_kinds() -> None:
     code, out, _ = _run("train", "--help")
     kinds = [line.split()[0] for line in out.split("Commands:")[1].splitlines() if line]
-    assert code == 0 and kinds == ["lm", "classifier"]
+    assert code == 0 and kinds == ["lm", "classifier", "tabular"]
     assert "`rnnkit train CORPUS` is `rnnkit train lm CORPUS`" in " ".join(out.split())
 
 
