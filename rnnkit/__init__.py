@@ -21,6 +21,7 @@ __all__ = [
     "Forecaster",
     "RnnkitError",
     "Seq2Seq",
+    "TabularModel",
     "Text",
     "TextClassifier",
     "WordLM",
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from rnnkit.lm.charlm import CharLM
     from rnnkit.lm.wordlm import WordLM
     from rnnkit.seq2seq.seq2seq import Seq2Seq
+    from rnnkit.tabular.model import TabularModel
     from rnnkit.timeseries.forecaster import Forecaster
 
 #: Public classes by name, with the module that defines each (imported on first use).
@@ -46,6 +48,7 @@ _LAZY = {
     "Forecaster": "rnnkit.timeseries.forecaster",
     "Text": "rnnkit.data.sources",
     "Seq2Seq": "rnnkit.seq2seq.seq2seq",
+    "TabularModel": "rnnkit.tabular.model",
 }
 
 

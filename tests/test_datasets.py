@@ -96,6 +96,7 @@ def test_registry_is_complete() -> None:
         "melbourne_temp",
         "milk",
         "nile",
+        "nycflights13",
         "ptb",
         "reverse",
         "shakespeare",
@@ -335,3 +336,10 @@ def test_real_ptb_validation_and_gzipped_wikitext() -> None:
     assert catalog.load("ptb", split="validation", data_dir=SHARED).count("\n") == 3_370
     valid = catalog.DATASETS["wikitext2"].files[1]  # stored gzipped; pinned on its content
     assert registry._local(valid, SHARED) == SHARED / "wikitext-2" / "wiki.valid.tokens.gz"
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the shared data mirror is absent")
+def test_real_nycflights13_tables() -> None:
+    tables = catalog.load("nycflights13", data_dir=SHARED)
+    assert tables["flights"].shape == (336_776, 19) and tables["airports"].shape == (1_458, 8)
+    assert tables["flights"]["arr_delay"].isna().sum() > 0  # cancelled flights

@@ -38,6 +38,7 @@ KINDS: dict[str, Kind] = {
     ),
     "seq2seq": Kind("rnnkit.seq2seq.seq2seq:Seq2Seq", evaluate="rnnkit.seq2seq.cli:evaluate"),
     "forecaster": Kind("rnnkit.timeseries.forecaster:Forecaster"),
+    "tabular": Kind("rnnkit.tabular.model:TabularModel", predict="rnnkit.tabular.cli:predict"),
     WORD_VECTORS: Kind("rnnkit.embed.vectors:WordVectors"),
 }
 

@@ -26,6 +26,7 @@ from typing import Any, overload
 
 from rnnkit.data import pairs, registry, works
 from rnnkit.data.registry import DataFile, Dataset, Loader
+from rnnkit.data.tables import table_loader
 from rnnkit.data.textio import read_text
 from rnnkit.errors import RnnkitError, one_line
 
@@ -581,3 +582,27 @@ _TIME_SERIES = (
     ),
 )
 DATASETS.update({ds.name: ds for ds in _TIME_SERIES})
+
+#: Tables (issue 20): each file is a split, read as a DataFrame (rnnkit.data.tables).
+_NYCFLIGHTS13 = (
+    ("flights", "2608182c9721aedea95ccb52c24526d2cfa871a57272aaaf8da557c348aa3443"),
+    ("airports", "6431f857acd14583dfe4a3a64febbadfcdadba1cb06b87613272f64bd9377862"),
+    ("airlines", "6774b008d7ba1b6c83fa0375805e0f1242b474dea0ffd46f506dd4b7bab5e9ec"),
+    ("planes", "edd335042562a19fca4da73ed78474bd2300b113db2a0bf2b87e914abf109890"),
+    ("weather", "ff986c982d98a18b558af6eb70a6193da7013e1b6fa59fe9bca64379b2975a1b"),
+)
+DATASETS["nycflights13"] = Dataset(
+    name="nycflights13",
+    description=(
+        "every flight departing NYC (EWR, JFK, LGA) in 2013 (336,776; carrier, tailnum, origin, "
+        "dest, delays, distance; empty arr_delay = cancelled), with airports (faa, lat, lon), "
+        "airlines, planes and hourly weather; each table a split (R package nycflights13)"
+    ),
+    license="CC0",
+    files=tuple(
+        DataFile(f"tabular/nycflights13/{table}.csv.gz", None, sha, gz_ok=False)
+        for table, sha in _NYCFLIGHTS13
+    ),
+    splits=tuple(table for table, _ in _NYCFLIGHTS13),
+    loader=table_loader([table for table, _ in _NYCFLIGHTS13]),
+)
