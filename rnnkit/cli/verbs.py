@@ -74,6 +74,11 @@ VERBS: tuple[Verb, ...] = (
         "data", "The dataset registry: list, describe and fetch data sets.", "rnnkit.data.cli:data"
     ),
     Verb(
+        "prepare",
+        "Tokenize a corpus into a token store on disk, for training at any size.",
+        "rnnkit.data.prepare_cli:prepare_command",
+    ),
+    Verb(
         "gradcheck",
         "Check the NumPy backend's gradients against finite differences.",
         "rnnkit.cli.gradcheck:gradcheck",

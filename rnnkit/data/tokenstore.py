@@ -146,9 +146,10 @@ def prepare(
     scan = _scan(pieces, progress)
     with atomic_folder(out) as tmp:
         if s.level == "char":
-            vocab: CharVocab | WordVocab = CharVocab(chr(c) for c in np.flatnonzero(scan.seen))
+            chars = CharVocab(chr(c) for c in np.flatnonzero(scan.seen))
             cut = scan.cut if scan.cut is not None else _char_cut(scan.chars, s.val_fraction)
-            written = _write(tmp / TOKENS, _char_ids(pieces(), vocab, progress), len(vocab))
+            written = _write(tmp / TOKENS, _char_ids(pieces(), chars, progress), len(chars))
+            vocab: CharVocab | WordVocab = chars
             n_train, exact = cut, True
         else:
             cut = scan.cut if scan.cut is not None else _line_cut(pieces(), scan, s)
@@ -340,7 +341,7 @@ def _manifest(
 ) -> dict[str, Any]:
     src = resolve(source)
     size = src.path.stat().st_size if src.kind == "file" and src.path is not None else None
-    special = {"unk_id": None, "eos_id": None}
+    special: dict[str, int | None] = {"unk_id": None, "eos_id": None}
     if isinstance(vocab, WordVocab):
         special = {"unk_id": vocab.unk_id, "eos_id": vocab.eos_id}
     return {

@@ -1,0 +1,100 @@
+"""``rnnkit prepare``: tokenize a corpus once into a token store on disk (see
+:mod:`rnnkit.data.tokenstore`), with a progress bar per pass (MB/s, ETA)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from tqdm.auto import tqdm
+
+from rnnkit.core.options import DATA_DIR, ENCODING, QUIET, source_argument
+from rnnkit.data.tokenstore import LEVELS, PrepareSettings, prepare
+
+
+@click.command("prepare")
+@source_argument("corpus")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The store folder to create (it must not exist yet).",
+)
+@click.option(
+    "--level", type=click.Choice(LEVELS), default="char", show_default=True, help="Tokens."
+)
+@click.option("--val-fraction", type=float, default=0.1, show_default=True, help="Held-out tail.")
+@click.option("--min-count", type=int, default=1, show_default=True, help="Word level.")
+@click.option("--max-vocab", type=int, help="Word level: keep the most frequent N words.")
+@click.option("--lowercase", is_flag=True, help="Word level: lowercase the text.")
+@click.option("--words-only", is_flag=True, help="Word level: drop punctuation.")
+@click.option(
+    "--max-distinct",
+    type=int,
+    default=PrepareSettings.max_distinct,
+    show_default=True,
+    help="Word level: distinct words counted before the rarest are dropped (bounded memory).",
+)
+@ENCODING
+@QUIET
+@DATA_DIR
+def prepare_command(
+    corpus: str,
+    out_dir: Path,
+    level: str,
+    val_fraction: float,
+    min_count: int,
+    max_vocab: int | None,
+    lowercase: bool,
+    words_only: bool,
+    max_distinct: int,
+    encoding: str,
+    quiet: bool,
+    data_dir: Path | None,
+) -> None:
+    """Tokenize CORPUS (a file, .gz too, a folder, or a registry name) into a token store at
+    --out: manifest.json, vocab.json and tokens.bin, which `rnnkit train` trains on without
+    loading it."""
+    settings = PrepareSettings(
+        level, val_fraction, min_count, max_vocab, lowercase, words_only, max_distinct
+    )
+    with _Bars(quiet) as bars:
+        store = prepare(corpus, out_dir, settings, encoding, data_dir, bars.update)
+    m = store.manifest
+    click.echo(
+        f"{m['tokens']:,} {level} tokens ({m['dtype']}, vocabulary {m['vocab_size']:,}; "
+        f"train {m['train'][1]:,}, validation {m['tokens'] - m['train'][1]:,}) in {out_dir}"
+    )
+
+
+class _Bars:
+    """One progress bar per pass over the text, in characters (shown as MB/s for ASCII)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet, self.phase, self.total = quiet, "", 0
+        self.bar: tqdm | None = None
+
+    def update(self, phase: str, chars: int) -> None:
+        if phase != self.phase:
+            if self.bar is not None:
+                self.total = max(self.total, int(self.bar.n))
+                self.bar.close()
+            self.phase = phase
+            self.bar = tqdm(
+                total=self.total or None,
+                desc=phase,
+                unit="B",
+                unit_scale=True,
+                disable=self.quiet,
+                dynamic_ncols=True,
+            )
+        assert self.bar is not None
+        self.bar.update(chars)
+
+    def __enter__(self) -> _Bars:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
