@@ -130,7 +130,7 @@ def test_truncated_changed_and_foreign_stores_are_refused(tmp_path: Path) -> Non
         TokenStore.open(tmp_path / "s")
     with pytest.raises(RnnkitError, match="already exists"):
         prepare("abc\ndef\n" * 50, tmp_path / "s")
-    with pytest.raises(RnnkitError, match="not a token store|manifest.json missing"):
+    with pytest.raises(RnnkitError, match=r"not a token store|manifest.json missing"):
         TokenStore.open(tmp_path)
 
 

@@ -21,6 +21,8 @@ Example:
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -171,3 +173,36 @@ def fork_rank_rng(seed: int, world: World) -> None:
     """Give each rank its own dropout stream (after the weights were drawn alike on all)."""
     if world.distributed:
         torch.manual_seed(seed * 1_000_003 + world.rank)
+
+
+def torchrun(nproc: int, args: list[str]) -> int:
+    """Run ``rnnkit ARGS`` on ``nproc`` processes of this machine under ``torchrun
+    --standalone``; its exit code. A Ctrl-C reaches the workers too (they save and stop), so
+    this launcher waits for them rather than leave them behind."""
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
+    command += [f"--nproc_per_node={nproc}", "-m", "rnnkit", *args]
+    proc = subprocess.Popen(command)
+    while True:
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            continue
+
+
+def without_option(args: list[str], name: str) -> list[str]:
+    """``args`` without the option ``name`` and its value (``--nproc 2`` or ``--nproc=2``).
+
+    Example:
+        >>> without_option(["train", "x", "--nproc", "2", "--steps=5"], "--nproc")
+        ['train', 'x', '--steps=5']
+    """
+    kept: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == name:
+            skip = True
+        elif not arg.startswith(name + "="):
+            kept.append(arg)
+    return kept
