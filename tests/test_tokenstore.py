@@ -4,11 +4,16 @@ a truncated, changed or foreign store is refused."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
+from click.testing import CliRunner
 
+from rnnkit import CharLM, WordLM
+from rnnkit.cli import cli
 from rnnkit.data import textio, tokenstore
 from rnnkit.data.sources import read_corpus
 from rnnkit.data.tokenstore import PrepareSettings, TokenStore, prepare
@@ -138,3 +143,54 @@ def test_a_failed_prepare_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(RnnkitError, match="too short"):
         prepare("ab\n", tmp_path / "s")
     assert not (tmp_path / "s").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Training from a store
+
+SMALL = {"hidden_size": 16, "embed_size": 8, "seq_len": 12, "batch_size": 4, "evals": 2}
+PROSE = "the cat sat on the mat\nthe dog sat on the log, did it not?\n" * 30
+
+
+def _same_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+    sa, sb = a.state_dict(), b.state_dict()
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+@pytest.mark.parametrize(("cls", "level"), [(CharLM, "char"), (WordLM, "word")])
+def test_training_on_a_store_equals_training_on_the_text(
+    tmp_path: Path, cls: type[CharLM] | type[WordLM], level: str
+) -> None:
+    (tmp_path / "c.txt").write_text(PROSE)
+    prepare(tmp_path / "c.txt", tmp_path / "tokens", PrepareSettings(level))
+    options = {**SMALL, "seq_len": 6} if level == "word" else SMALL
+    text = cls(**options).fit(str(tmp_path / "c.txt"), steps=8, quiet=True)
+    store = cls(**options).fit(str(tmp_path / "tokens"), steps=8, quiet=True)
+    assert store.vocab_ == text.vocab_
+    assert _same_weights(store.model_, text.model_)  # type: ignore[arg-type]
+    assert store.info()["corpus"]["store"]
+
+
+def test_rnnkit_train_on_a_store_and_resume_checks_it(tmp_path: Path) -> None:
+    (tmp_path / "c.txt").write_text(PROSE)
+    runner = CliRunner()
+    made = runner.invoke(cli, ["prepare", str(tmp_path / "c.txt"), "--out", str(tmp_path / "t")])
+    assert made.exit_code == 0 and "char tokens (uint8" in made.output, made.output
+    flags = ["--hidden-size", "16", "--embed-size", "8", "--seq-len", "12", "--batch-size", "4"]
+    args = ["train", str(tmp_path / "t"), "--steps", "6", "--out", str(tmp_path / "run")]
+    trained = runner.invoke(cli, [*args, *flags, "--quiet"])
+    assert trained.exit_code == 0 and "done: 6 steps" in trained.output, trained.output
+    more = CharLM.resume(tmp_path / "run", steps=8, quiet=True)
+    assert more.info()["stats"]["steps"] == 8
+    tokens = tmp_path / "t" / "tokens.bin"
+    tokens.write_bytes(tokens.read_bytes()[::-1])  # same size, other tokens
+    with pytest.raises(RnnkitError, match="changed after it was prepared"):
+        CharLM.resume(tmp_path / "run", steps=10, quiet=True)
+    shutil.rmtree(tmp_path / "t")
+    prepare(PROSE + "the cat sat on the log\n", tmp_path / "t")  # another store, same place
+    with pytest.raises(RnnkitError, match="not the text this run was trained on"):
+        CharLM.resume(tmp_path / "run", steps=10, quiet=True)
+    with pytest.raises(RnnkitError, match="char-level tokens, not words"):
+        WordLM(**SMALL).fit(str(tmp_path / "t"), steps=2, quiet=True)
+    with pytest.raises(RnnkitError, match="is a token store"):
+        read_corpus(tmp_path / "t")
