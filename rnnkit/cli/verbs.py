@@ -75,7 +75,7 @@ VERBS: tuple[Verb, ...] = (
     ),
     Verb(
         "prepare",
-        "Tokenize a corpus into a token store on disk, for training at any size.",
+        "Tokenize a corpus once into a token store on disk.",
         "rnnkit.data.prepare_cli:prepare_command",
     ),
     Verb(

@@ -24,17 +24,23 @@ from rnnkit.data.tokenstore import LEVELS, PrepareSettings, prepare
 @click.option(
     "--level", type=click.Choice(LEVELS), default="char", show_default=True, help="Tokens."
 )
-@click.option("--val-fraction", type=float, default=0.1, show_default=True, help="Held-out tail.")
-@click.option("--min-count", type=int, default=1, show_default=True, help="Word level.")
-@click.option("--max-vocab", type=int, help="Word level: keep the most frequent N words.")
-@click.option("--lowercase", is_flag=True, help="Word level: lowercase the text.")
-@click.option("--words-only", is_flag=True, help="Word level: drop punctuation.")
+@click.option(
+    "--val-fraction", type=float, default=0.1, show_default=True, help="Held-out tail fraction."
+)
+@click.option(
+    "--min-count", type=int, default=1, show_default=True, help="[word] Rarer words become <unk>."
+)
+@click.option("--max-vocab", type=int, help="[word] Vocabulary size cap. [default: no cap]")
+@click.option(
+    "--lowercase/--keep-case", default=None, help="[word] Lowercase the text, or keep its case."
+)
+@click.option("--words-only/--no-words-only", default=None, help="[word] Drop punctuation.")
 @click.option(
     "--max-distinct",
     type=int,
     default=PrepareSettings.max_distinct,
     show_default=True,
-    help="Word level: distinct words counted before the rarest are dropped (bounded memory).",
+    help="[word] Distinct words counted before the rarest are dropped (bounded memory).",
 )
 @ENCODING
 @QUIET
@@ -46,8 +52,8 @@ def prepare_command(
     val_fraction: float,
     min_count: int,
     max_vocab: int | None,
-    lowercase: bool,
-    words_only: bool,
+    lowercase: bool | None,
+    words_only: bool | None,
     max_distinct: int,
     encoding: str,
     quiet: bool,
@@ -57,7 +63,7 @@ def prepare_command(
     --out: manifest.json, vocab.json and tokens.bin, which `rnnkit train` trains on without
     loading it."""
     settings = PrepareSettings(
-        level, val_fraction, min_count, max_vocab, lowercase, words_only, max_distinct
+        level, val_fraction, min_count, max_vocab, bool(lowercase), bool(words_only), max_distinct
     )
     with _Bars(quiet) as bars:
         store = prepare(corpus, out_dir, settings, encoding, data_dir, bars.update)
