@@ -83,30 +83,21 @@ def test_word_options_and_the_manifest(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize(("distinct", "dtype"), [(256, "uint8"), (257, "uint16")])
-def test_dtype_at_the_one_byte_edge(tmp_path: Path, distinct: int, dtype: str) -> None:
-    chars = "".join(chr(0x100 + i) for i in range(distinct - 1)) + "\n"
+@pytest.mark.parametrize(
+    ("distinct", "dtype"), [(256, "uint8"), (257, "uint16"), (65_536, "uint16"), (65_537, "uint32")]
+)
+def test_the_dtype_at_the_vocabulary_size_edges(tmp_path: Path, distinct: int, dtype: str) -> None:
+    # A corpus of exactly N distinct characters (from U+10000 at the two-byte edge: 4-byte
+    # UTF-8, and no surrogates among them).
+    first = 0x100 if distinct < 1000 else 0x10000
+    chars = "".join(chr(first + i) for i in range(distinct - 1)) + "\n"
     (tmp_path / "c.txt").write_text(chars * 4, encoding="utf-8")
-    store = prepare(tmp_path / "c.txt", tmp_path / "s")
-    assert len(store.vocab) == distinct and store.manifest["dtype"] == dtype
-    train = store.train()
-    assert CharVocab(store.vocab.chars).decode(train[0:distinct]) == chars  # type: ignore[union-attr]
-
-
-@pytest.mark.parametrize(("distinct", "dtype"), [(65_536, "uint16"), (65_537, "uint32")])
-def test_dtype_at_the_two_byte_edge(tmp_path: Path, distinct: int, dtype: str) -> None:
-    # Code points from U+10000 (no surrogates among them): a corpus of exactly N characters.
-    chars = "".join(chr(0x10000 + i) for i in range(distinct - 1)) + "\n"
-    (tmp_path / "c.txt").write_text(chars * 2, encoding="utf-8")
     store = prepare(tmp_path / "c.txt", tmp_path / "s")
     assert len(store.vocab) == distinct and store.manifest["dtype"] == dtype
     ids = store.train()[0:distinct]
     assert ids.max() == distinct - 1
     assert "".join(store.vocab.chars[i] for i in ids) == chars  # type: ignore[union-attr]
-    assert [str(tokenstore.dtype_for(n)) for n in (distinct - 1, distinct)] == [
-        "uint16",
-        dtype,
-    ]
+    assert str(tokenstore.dtype_for(distinct)) == dtype
 
 
 def test_word_counts_stay_bounded(tmp_path: Path) -> None:

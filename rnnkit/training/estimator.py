@@ -170,7 +170,10 @@ class Estimator:
 
     # ----------------------------------------------------------------------------- files
     def save(self, path: str | Path) -> None:
-        """Write the model as a checkpoint folder (with the training state after ``fit``)."""
+        """Write the model as a checkpoint folder (with the training state after ``fit``); in
+        a distributed run, rank 0 alone writes."""
+        if not self._world().is_main:
+            return
         tensors, meta = self._snapshot if self._snapshot is not None else ({}, None)
         self._write(path, self._require_model().state_dict(), tensors, meta)
 
