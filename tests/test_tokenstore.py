@@ -19,6 +19,7 @@ from rnnkit.data.sources import read_corpus
 from rnnkit.data.tokenstore import PrepareSettings, TokenStore, prepare
 from rnnkit.data.vocab import CharVocab, WordVocab
 from rnnkit.errors import RnnkitError
+from rnnkit.lm import base
 from rnnkit.lm.base import _split_text
 
 #: Multibyte characters of 2, 3 and 4 UTF-8 bytes, CRLF and CR line ends, no final newline.
@@ -185,3 +186,21 @@ def test_rnnkit_train_on_a_store_and_resume_checks_it(tmp_path: Path) -> None:
         WordLM(**SMALL).fit(str(tmp_path / "t"), steps=2, quiet=True)
     with pytest.raises(RnnkitError, match="is a token store"):
         read_corpus(tmp_path / "t")
+
+
+def test_a_large_file_is_made_a_store_next_to_the_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "c.txt").write_text(PROSE)
+    monkeypatch.setattr(base, "STORE_FROM", 100)  # bytes: this file counts as large
+    run = tmp_path / "run"
+    lm = CharLM(**SMALL).fit(str(tmp_path / "c.txt"), steps=6, out_dir=run, quiet=True)
+    assert TokenStore.open(run / "tokens").manifest["source"]["name"] == str(tmp_path / "c.txt")
+    assert lm.info()["corpus"]["store"] and (run / "config.json").is_file()
+    alone = CharLM(**SMALL).fit(str(tmp_path / "c.txt"), steps=6, quiet=True)  # in memory
+    assert _same_weights(lm.model_, alone.model_)  # type: ignore[arg-type]
+    made = (run / "tokens" / "tokens.bin").stat().st_mtime_ns
+    again = CharLM(**SMALL).fit(str(tmp_path / "c.txt"), steps=6, out_dir=run, quiet=True)
+    assert (run / "tokens" / "tokens.bin").stat().st_mtime_ns == made  # the store is reused
+    assert _same_weights(again.model_, lm.model_)  # type: ignore[arg-type]
+    assert CharLM.resume(run, steps=8, quiet=True).info()["stats"]["steps"] == 8

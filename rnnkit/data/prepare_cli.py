@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from tqdm.auto import tqdm
 
 from rnnkit.core.options import DATA_DIR, ENCODING, QUIET, source_argument
-from rnnkit.data.tokenstore import LEVELS, PrepareSettings, prepare
+from rnnkit.data.tokenstore import LEVELS, PrepareSettings, ProgressBars, prepare
 
 
 @click.command("prepare")
@@ -65,42 +64,10 @@ def prepare_command(
     settings = PrepareSettings(
         level, val_fraction, min_count, max_vocab, bool(lowercase), bool(words_only), max_distinct
     )
-    with _Bars(quiet) as bars:
+    with ProgressBars(quiet) as bars:
         store = prepare(corpus, out_dir, settings, encoding, data_dir, bars.update)
     m = store.manifest
     click.echo(
         f"{m['tokens']:,} {level} tokens ({m['dtype']}, vocabulary {m['vocab_size']:,}; "
         f"train {m['train'][1]:,}, validation {m['tokens'] - m['train'][1]:,}) in {out_dir}"
     )
-
-
-class _Bars:
-    """One progress bar per pass over the text, in characters (shown as MB/s for ASCII)."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet, self.phase, self.total = quiet, "", 0
-        self.bar: tqdm | None = None
-
-    def update(self, phase: str, chars: int) -> None:
-        if phase != self.phase:
-            if self.bar is not None:
-                self.total = max(self.total, int(self.bar.n))
-                self.bar.close()
-            self.phase = phase
-            self.bar = tqdm(
-                total=self.total or None,
-                desc=phase,
-                unit="B",
-                unit_scale=True,
-                disable=self.quiet,
-                dynamic_ncols=True,
-            )
-        assert self.bar is not None
-        self.bar.update(chars)
-
-    def __enter__(self) -> _Bars:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.close()

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from rnnkit.core.files import atomic_folder, check_format, read_json, write_json
 from rnnkit.data.sources import Source, read_chunks, read_splits, resolve
@@ -489,3 +490,43 @@ class TokenStore:
     def sha256(self) -> str:
         """What identifies the store's content (the sha256 of its tokens)."""
         return str(self.manifest["tokens_sha256"])
+
+
+class ProgressBars:
+    """One progress bar per pass of :func:`prepare` over the text, in characters (MB/s and an
+    ETA for ASCII text); ``update`` is the ``progress`` callback.
+
+    Example:
+        >>> with ProgressBars(quiet=True) as bars:
+        ...     bars.update("hash", 10)
+        >>> bars.total
+        0
+    """
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet, self.phase, self.total = quiet, "", 0
+        self.bar: tqdm | None = None
+
+    def update(self, phase: str, chars: int) -> None:
+        if phase != self.phase:
+            if self.bar is not None:
+                self.total = max(self.total, int(self.bar.n))
+                self.bar.close()
+            self.phase = phase
+            self.bar = tqdm(
+                total=self.total or None,
+                desc=phase,
+                unit="B",
+                unit_scale=True,
+                disable=self.quiet,
+                dynamic_ncols=True,
+            )
+        assert self.bar is not None
+        self.bar.update(chars)
+
+    def __enter__(self) -> ProgressBars:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()

@@ -9,6 +9,7 @@ counted when it generates, and its measured defaults (:mod:`rnnkit.lm.planning`)
 from __future__ import annotations
 
 import logging
+import shutil
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -22,7 +23,14 @@ from rnnkit.core import checkpoint
 from rnnkit.core.results import LMEvaluation, scores
 from rnnkit.core.rng import seeded
 from rnnkit.data.sources import Corpus, Text, read_corpus, read_splits, resolve
-from rnnkit.data.tokenstore import TokenSpan, TokenStore
+from rnnkit.data.sources import Source as SourceInfo
+from rnnkit.data.tokenstore import (
+    PrepareSettings,
+    ProgressBars,
+    TokenSpan,
+    TokenStore,
+    prepare,
+)
 from rnnkit.data.vocab import CharVocab, WordVocab
 from rnnkit.decoding.sampling import Counter, SamplingConfig, generate_texts, token_stream
 from rnnkit.errors import RnnkitError
@@ -53,6 +61,8 @@ ARCH = ("cell", "hidden_size", "embed_size", "num_layers", "dropout", "tie_weigh
 Source = str | Path
 #: What ``fit()`` trains on when given nothing: the bundled complete works of Shakespeare.
 DEFAULT_CORPUS = "shakespeare"
+#: A text file of this many bytes, trained with an out_dir, is made a token store first.
+STORE_FROM = 256 << 20
 
 
 @dataclass
@@ -193,6 +203,7 @@ class LanguageModel(Estimator, Generic[V]):
             raise RnnkitError("give a corpus or text=, not both")
         source = Text(text) if text is not None else corpus or DEFAULT_CORPUS
         quiet = quiet or not self._world().is_main  # rank 0 alone reports
+        source = self._stored(source, out_dir, quiet)
         vocab, train_ids, val_ids, described = self._read(source, encoding, data_dir)
         streams = self._streams(train_ids)
         budget = budget_for(minutes, steps, epochs, streams.steps_per_epoch)
@@ -257,6 +268,27 @@ class LanguageModel(Estimator, Generic[V]):
         vocab = vocab if vocab is not None else self._build_vocab(data)
         train_ids, val_ids = self._encode(data, vocab)
         return vocab, train_ids, val_ids, _described(data)
+
+    def _stored(self, source: Source, out_dir: str | Path | None, quiet: bool) -> Source:
+        """A text file of :data:`STORE_FROM` bytes or more trained with an ``out_dir`` becomes
+        a token store in ``OUT/tokens`` first (with a progress bar), so that it is never
+        loaded whole; the same store is used again when it was made from this file with the
+        same settings. Any other source is read as it is."""
+        settings = self._store_settings()
+        if out_dir is None or settings is None or isinstance(source, Text):
+            return source
+        src = resolve(source)
+        if src.kind != "file" or src.path is None or src.path.stat().st_size < STORE_FROM:
+            return source
+        folder, world = Path(out_dir) / "tokens", self._world()
+        if world.is_main:  # the other ranks wait for it (within --dist-timeout)
+            _make_store(src, folder, settings, quiet)
+        world.barrier()
+        return str(folder)
+
+    def _store_settings(self) -> PrepareSettings | None:
+        """How :meth:`_stored` tokenizes a large file (None: this kind reads it in memory)."""
+        return PrepareSettings(self.unit.removesuffix("s"), self.settings.val_fraction)
 
     def _read_store(
         self, path: Path, vocab: V | None
@@ -564,6 +596,20 @@ class LanguageModel(Estimator, Generic[V]):
         model = super()._require_model()
         assert isinstance(model, RecurrentLM)
         return model
+
+
+def _make_store(src: SourceInfo, folder: Path, settings: PrepareSettings, quiet: bool) -> None:
+    """Tokenize the file ``src`` into the store ``folder``, unless it holds that already."""
+    assert src.path is not None
+    if folder.exists():
+        made = TokenStore.open(folder).manifest
+        same = made["source"]["name"] == src.label and made["settings"] == asdict(settings)
+        if same and made["source"]["bytes"] == src.path.stat().st_size:
+            return
+        shutil.rmtree(folder)
+    logger.info("%s is large: tokenizing it into %s first", src.label, folder)
+    with ProgressBars(quiet) as bars:
+        prepare(src.label, folder, settings, progress=bars.update)
 
 
 def _described(data: Splits) -> dict[str, Any]:
