@@ -233,14 +233,17 @@ def main() -> None:
     build_corpus(big, a.mb)
     build_corpus(small, a.small_mb)
     rows: list[dict[str, Any]] = []
-    if not a.skip_cpu:
-        rows += prepare_rows(big, a.work)
-        small_store = a.work / "tokens-small"
+    parts = set() if a.skip_cpu else set(a.parts)
+    if "prepare" in parts or not (a.work / "tokens-char").exists():
+        rows += prepare_rows(big, a.work)  # the GPU runs train on the char store too
+    small_store = a.work / "tokens-small"
+    if parts - {"prepare"}:
         shutil.rmtree(small_store, ignore_errors=True)
-        measured(
-            {"kind": "prepare", "source": str(small), "out": str(small_store), "level": "char"}
-        )
+        job = {"kind": "prepare", "source": str(small), "out": str(small_store), "level": "char"}
+        measured(job)
+    if "rss" in parts:
         rows += training_rss_rows(a.work / "tokens-char", small_store, a.work, a.steps)
+    if "rate" in parts:
         for n, threads in ((1, 0), (1, 1), (2, 0)):
             launcher = [] if n == 1 else ["--standalone", f"--nproc_per_node={n}"]
             rate = throughput(small_store, a.work / f"rate-{n}", a.steps, launcher, "cpu", threads)
@@ -250,11 +253,8 @@ def main() -> None:
         agree = two_launchers_agree(small_store, a.work, min(a.steps, 10))
         rows.append({"what": "2 launchers (--nnodes 2) == 1 launcher of 2", "identical": agree})
     for n in range(1, a.gpus + 1):
-        store = a.work / "tokens-char"
-        if not store.exists():
-            measured({"kind": "prepare", "source": str(big), "out": str(store), "level": "char"})
         launcher = ["--standalone", f"--nproc_per_node={n}"]
-        rate = throughput(store, a.work / f"gpu-{n}", a.steps, launcher, "cuda")
+        rate = throughput(a.work / "tokens-char", a.work / f"gpu-{n}", a.steps, launcher, "cuda")
         rows.append({"what": f"train, {n} GPU(s), nccl", "chars_per_s": round(rate)})
     for row in rows:
         print("  ".join(f"{k} {v}" for k, v in row.items()))
