@@ -223,6 +223,13 @@ def main() -> None:
     p.add_argument("--work", type=Path, default=Path("/tmp/rnnkit-scale"), help="Scratch folder.")
     p.add_argument("--gpus", type=int, default=0, help="Also time 1..N GPUs (torchrun, NCCL).")
     p.add_argument("--skip-cpu", action="store_true", help="Only the GPU figures.")
+    p.add_argument(
+        "--parts",
+        nargs="+",
+        default=["prepare", "rss", "rate"],
+        choices=["prepare", "rss", "rate"],
+        help="Which CPU figures: prepare speed and RSS, training RSS, 1 vs 2 processes.",
+    )
     p.add_argument("--out", type=Path, default=HERE / "results" / "scale.json")
     p.add_argument("--job", help=argparse.SUPPRESS)
     a = p.parse_args()
