@@ -52,7 +52,7 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
 #: Languages of the fences, and what the test does with each.
 RUN, CHECK, SHOW = ("python",), ("bash",), ("text",)
 #: First words of shell lines that are not rnnkit's own commands or scripts.
-OTHER_COMMANDS = {"pip"}
+OTHER_COMMANDS = {"pip", "torchrun"}
 #: How a shell line may start Python on one of the repository's scripts.
 PYTHONS = {"python", ".venv/bin/python"}
 

@@ -96,6 +96,11 @@ VERBS: tuple[Verb, ...] = (
         "data", "The dataset registry: list, describe and fetch data sets.", "rnnkit.data.cli:data"
     ),
     Verb(
+        "prepare",
+        "Tokenize a corpus once into a token store on disk.",
+        "rnnkit.data.prepare_cli:prepare_command",
+    ),
+    Verb(
         "gradcheck",
         "Check the NumPy backend's gradients against finite differences.",
         "rnnkit.cli.gradcheck:gradcheck",

@@ -60,7 +60,11 @@ def atomic_folder(path: str | Path) -> Iterator[Path]:
     tmp = path.with_name(path.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    yield tmp
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # a failed build leaves nothing behind
+        raise
     for f in tmp.rglob("*"):
         if f.is_file():
             _fsync(f)

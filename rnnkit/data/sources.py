@@ -9,8 +9,9 @@ A *source* is what a user names as data (``fit("wikitext2")``, ``rnnkit train co
 * any other ``str`` is a catalogued dataset name (``"wikitext2"``, optionally one split:
   ``"wikitext2:test"``; see :mod:`rnnkit.data.catalog`, which includes the bundled
   ``"shakespeare"``) or else a path: a file (``.gz`` is read transparently) or a folder (its
-  files, sorted, hidden ones left out). A name beats a same-named path: write ``"./imdb"``
-  for a folder called ``imdb``;
+  files, sorted, hidden ones left out), or a token store (a folder written by
+  ``rnnkit prepare``, :mod:`rnnkit.data.tokenstore`). A name beats a same-named path: write
+  ``"./imdb"`` for a folder called ``imdb``;
 * an :class:`os.PathLike` (a :class:`~pathlib.Path`) is always a path;
 * anything else, an empty string, and a name that is neither catalogued nor an existing path
   are one-line :class:`~rnnkit.errors.RnnkitError`\\ s naming it, so a mistyped file name is
@@ -44,7 +45,9 @@ from rnnkit.errors import RnnkitError
 #: Characters of a dataset split handed out at a time by :func:`read_chunks`.
 _CHUNK_CHARS = 1 << 20
 
-Kind = Literal["dataset", "file", "folder", "text"]
+Kind = Literal["dataset", "file", "folder", "text", "tokens"]
+#: The files that make a folder a token store (rnnkit.data.tokenstore), not a folder of texts.
+STORE_FILES = ("manifest.json", "tokens.bin")
 
 
 class Text(str):
@@ -132,7 +135,8 @@ def _named(source: str, texts: bool) -> Source:
 
 def _path(path: Path, given: str, texts: bool, named: bool) -> Source:
     if _is(path, Path.is_dir):
-        return Source("folder", given, path=path)
+        store = all((path / name).is_file() for name in STORE_FILES)
+        return Source("tokens" if store else "folder", given, path=path)
     if _is(path, Path.is_file):
         return Source("file", given, path=path)
     if not named:
@@ -239,6 +243,11 @@ def read_chunks(
             if i:
                 yield "\n"  # a file's last line never runs into the next file's first
             yield from text_chunks(path, encoding)
+    elif src.kind == "tokens":
+        raise RnnkitError(
+            f"{src.label} is a token store (rnnkit prepare): language models train on it, but "
+            "it holds no text to read"
+        )
     else:
         yield from normalised(_dataset_pieces(src, data_dir))
 

@@ -9,6 +9,7 @@ counted when it generates, and its measured defaults (:mod:`rnnkit.lm.planning`)
 from __future__ import annotations
 
 import logging
+import shutil
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -21,7 +22,15 @@ import torch
 from rnnkit.core import checkpoint
 from rnnkit.core.results import LMEvaluation, scores
 from rnnkit.core.rng import seeded
-from rnnkit.data.sources import Corpus, Text, read_corpus, read_splits
+from rnnkit.data.sources import Corpus, Text, read_corpus, read_splits, resolve
+from rnnkit.data.sources import Source as SourceInfo
+from rnnkit.data.tokenstore import (
+    PrepareSettings,
+    ProgressBars,
+    TokenSpan,
+    TokenStore,
+    prepare,
+)
 from rnnkit.data.vocab import CharVocab, WordVocab
 from rnnkit.decoding.sampling import Counter, SamplingConfig, generate_texts, token_stream
 from rnnkit.errors import RnnkitError
@@ -29,9 +38,11 @@ from rnnkit.lm import planning
 from rnnkit.lm.learner import OptimSettings, TorchLMLearner, stream_loss
 from rnnkit.lm.numpy_learner import NumpyLMLearner
 from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
+from rnnkit.training.distributed import DEFAULT_TIMEOUT, fork_rank_rng
 from rnnkit.training.estimator import Estimator
 from rnnkit.training.loop import LoopSettings, Trainer
 from rnnkit.training.schedule import Budget, budget_for
+from rnnkit.training.shards import streams_for
 from rnnkit.training.streams import TokenStreams
 
 logger = logging.getLogger(__name__)
@@ -50,6 +61,8 @@ ARCH = ("cell", "hidden_size", "embed_size", "num_layers", "dropout", "tie_weigh
 Source = str | Path
 #: What ``fit()`` trains on when given nothing: the bundled complete works of Shakespeare.
 DEFAULT_CORPUS = "shakespeare"
+#: A text file of this many bytes, trained with an out_dir, is made a token store first.
+STORE_FROM = 256 << 20
 
 
 @dataclass
@@ -67,6 +80,8 @@ class TrainSettings:
     val_max_chars: int | None = 200_000  # tokens, for a word LM
     seed: int = 0
     evals: int = 10
+    grad_accum: int = 1  # a window's streams in this many parts (same update, less memory)
+    dist_timeout: float = DEFAULT_TIMEOUT  # seconds a rank waits for the others (torchrun)
     backend: str = "torch"
     device: str = "cpu"  # "cuda", "cuda:1", "mps" or "auto" (a GPU when there is one)
 
@@ -187,9 +202,9 @@ class LanguageModel(Estimator, Generic[V]):
         if corpus is not None and text is not None:
             raise RnnkitError("give a corpus or text=, not both")
         source = Text(text) if text is not None else corpus or DEFAULT_CORPUS
-        data = self._splits(source, encoding, data_dir)
-        vocab = self._build_vocab(data)
-        train_ids, val_ids = self._encode(data, vocab)
+        quiet = quiet or not self._world().is_main  # rank 0 alone reports
+        source = self._stored(source, out_dir, quiet)
+        vocab, train_ids, val_ids, described = self._read(source, encoding, data_dir)
         streams = self._streams(train_ids)
         budget = budget_for(minutes, steps, epochs, streams.steps_per_epoch)
         arch, settings, planned = self._plan(len(vocab), streams, val_ids, budget)
@@ -198,13 +213,14 @@ class LanguageModel(Estimator, Generic[V]):
             logger.info("planned %.1f epochs for this budget: %s", planned, chosen)
         # Only now that nothing can fail on the data is this object's old model replaced.
         self.vocab_, self.settings_ = vocab, settings
-        self.info_ = {"corpus": _described(data)}
+        self.info_ = {"corpus": described}
         if planned is not None:
             self.info_["planned_epochs"] = round(planned, 2)
 
         def start() -> tuple[Trainer, Budget]:
             self.model_ = RecurrentLM(self._model_config(len(vocab), arch))
             self._init_weights(self.model_, vocab)
+            fork_rank_rng(self.settings.seed, self._world())
             return self._make_trainer(streams, val_ids, out_dir), budget
 
         self._train(start, out_dir, quiet)
@@ -231,13 +247,71 @@ class LanguageModel(Estimator, Generic[V]):
         """
 
         def prepare(lm: Self, config: dict[str, Any]) -> Trainer:
-            data = lm._splits(corpus or config["corpus"]["source"], encoding, data_dir)
-            if data.sha256 != config["corpus"]["sha256"]:
-                raise RnnkitError(f"{data.source} is not the text this run was trained on")
-            train_ids, val_ids = lm._encode(data, lm._require_vocab())
+            source = corpus or config["corpus"]["source"]
+            vocab = lm._require_vocab()
+            _, train_ids, val_ids, described = lm._read(source, encoding, data_dir, vocab)
+            if described["sha256"] != config["corpus"]["sha256"]:
+                raise RnnkitError(f"{described['source']} is not the text this run was trained on")
             return lm._make_trainer(lm._streams(train_ids), val_ids, path)
 
         return cls._resume(path, prepare, minutes, steps, epochs, quiet)
+
+    def _read(
+        self, source: Source, encoding: str, data_dir: str | Path | None, vocab: V | None = None
+    ) -> tuple[V, np.ndarray | TokenSpan, np.ndarray, dict[str, Any]]:
+        """The vocabulary (``vocab``, or built from the training text), the training and
+        validation ids and what describes the data; a token store is read from disk (its
+        training ids by window, as the run goes)."""
+        if not isinstance(source, Text) and resolve(source).kind == "tokens":
+            return self._read_store(Path(source), vocab)
+        data = self._splits(source, encoding, data_dir)
+        vocab = vocab if vocab is not None else self._build_vocab(data)
+        train_ids, val_ids = self._encode(data, vocab)
+        return vocab, train_ids, val_ids, _described(data)
+
+    def _stored(self, source: Source, out_dir: str | Path | None, quiet: bool) -> Source:
+        """A text file of :data:`STORE_FROM` bytes or more trained with an ``out_dir`` becomes
+        a token store in ``OUT/tokens`` first (with a progress bar), so that it is never
+        loaded whole; the same store is used again when it was made from this file with the
+        same settings. Any other source is read as it is."""
+        settings = self._store_settings()
+        if out_dir is None or settings is None or isinstance(source, Text):
+            return source
+        src = resolve(source)
+        if src.kind != "file" or src.path is None or src.path.stat().st_size < STORE_FROM:
+            return source
+        folder, world = Path(out_dir) / "tokens", self._world()
+        if world.is_main:  # the other ranks wait for it (within --dist-timeout)
+            _make_store(src, folder, settings, quiet)
+        world.barrier()
+        return str(folder)
+
+    def _store_settings(self) -> PrepareSettings | None:
+        """How :meth:`_stored` tokenizes a large file (None: this kind reads it in memory)."""
+        return PrepareSettings(self.unit.removesuffix("s"), self.settings.val_fraction)
+
+    def _read_store(
+        self, path: Path, vocab: V | None
+    ) -> tuple[V, TokenSpan, np.ndarray, dict[str, Any]]:
+        """A token store's vocabulary, its training span and validation ids. A resumed run
+        (``vocab`` given) checks the store's content against its sha256 first."""
+        store = TokenStore.open(path)
+        level = self.unit.removesuffix("s")
+        if store.level != level:
+            raise RnnkitError(
+                f"{path} holds {store.level}-level tokens, not {self.unit}: train it with "
+                f"--level {store.level}"
+            )
+        if vocab is not None:
+            store.verify()
+            if vocab != store.vocab:
+                raise RnnkitError(f"{path} has another vocabulary than this run was trained on")
+        val_ids = store.validation(self.settings.val_max_chars)
+        if len(store.train()) < self.settings.seq_len + 1 or len(val_ids) < 2:
+            raise RnnkitError(f"the token store {path} is too short for windows of seq_len")
+        chars = store.manifest["source"]["chars"]
+        described = {"source": str(path), "chars": chars, "sha256": store.sha256, "store": True}
+        return store.vocab, store.train(), val_ids, described  # type: ignore[return-value]
 
     def _splits(self, corpus: Source, encoding: str, data_dir: str | Path | None) -> Splits:
         parts = read_splits(corpus, data_dir)
@@ -277,12 +351,17 @@ class LanguageModel(Estimator, Generic[V]):
     ) -> TorchLMLearner | NumpyLMLearner:
         model.to(self._device())
         assert s.weight_decay is not None
-        opt = OptimSettings(s.weight_decay, clip=s.clip)
-        return LEARNERS[s.backend](model, val_ids, opt, s.seq_len, self._training_sample)
+        opt = OptimSettings(s.weight_decay, clip=s.clip, grad_accum=s.grad_accum)
+        world = self._world()
+        if not world.distributed:
+            return LEARNERS[s.backend](model, val_ids, opt, s.seq_len, self._training_sample)
+        if s.backend != "torch":
+            raise RnnkitError(f"the {s.backend} backend trains in one process only")
+        return TorchLMLearner(model, val_ids, opt, s.seq_len, self._training_sample, world)
 
-    def _streams(self, train_ids: np.ndarray) -> TokenStreams:
-        s = self.settings
-        return TokenStreams(train_ids, s.batch_size, s.seq_len, s.seed)
+    def _streams(self, train_ids: np.ndarray | TokenSpan) -> TokenStreams:
+        s, world = self.settings, self._world()
+        return streams_for(train_ids, s.batch_size, s.seq_len, s.seed, world.rank, world.size)
 
     def _plan(
         self, vocab_size: int, streams: TokenStreams, val_ids: np.ndarray, budget: Budget
@@ -312,7 +391,8 @@ class LanguageModel(Estimator, Generic[V]):
             model = RecurrentLM(self._model_config(vocab_size, arch))
             self._freeze(model)
             learner = self._learner(model, val_ids, s)
-            return planning.time_steps(lambda i: learner.train_step(streams.batch(i), lr))
+            seconds = planning.time_steps(lambda i: learner.train_step(streams.batch(i), lr))
+            return self._world().agree(False, seconds)[1]  # every rank plans the same run
 
     def _make_trainer(
         self, streams: TokenStreams, val_ids: np.ndarray, out_dir: str | Path | None
@@ -329,7 +409,7 @@ class LanguageModel(Estimator, Generic[V]):
             tokens_per_step=streams.batch_size * s.seq_len,
             token_name=self.unit,
         )
-        log_dir = Path(out_dir) if out_dir is not None else None
+        log_dir = Path(out_dir) if out_dir is not None and self._world().is_main else None
         self._trainer = Trainer(learner, streams, loop, log_dir)
         return self._trainer
 
@@ -516,6 +596,20 @@ class LanguageModel(Estimator, Generic[V]):
         model = super()._require_model()
         assert isinstance(model, RecurrentLM)
         return model
+
+
+def _make_store(src: SourceInfo, folder: Path, settings: PrepareSettings, quiet: bool) -> None:
+    """Tokenize the file ``src`` into the store ``folder``, unless it holds that already."""
+    assert src.path is not None
+    if folder.exists():
+        made = TokenStore.open(folder).manifest
+        same = made["source"]["name"] == src.label and made["settings"] == asdict(settings)
+        if same and made["source"]["bytes"] == src.path.stat().st_size:
+            return
+        shutil.rmtree(folder)
+    logger.info("%s is large: tokenizing it into %s first", src.label, folder)
+    with ProgressBars(quiet) as bars:
+        prepare(src.label, folder, settings, progress=bars.update)
 
 
 def _described(data: Splits) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from rnnkit.lm.base import DEFAULT_CORPUS, LEARNERS
 from rnnkit.lm.charlm import CharLM
 from rnnkit.lm.wordlm import WordLM
 from rnnkit.models.recurrent_lm import CELLS
+from rnnkit.training import distributed
 
 #: The language-model classes by --level, and by the "kind" a checkpoint of each says.
 LEVELS: dict[str, type[CharLM] | type[WordLM]] = {"char": CharLM, "word": WordLM}
@@ -67,6 +69,8 @@ _HELP = {
     "val_max_chars": "Validate on at most this many tokens.",
     "seed": "Random seed (runs are repeatable on CPU).",
     "evals": "Validations (with a sample) per run.",
+    "grad_accum": "Go through each window's streams in N parts (same update, less memory).",
+    "dist_timeout": "Seconds a rank waits for the others before it stops (torchrun runs).",
     "backend": "Train with PyTorch, or with rnnkit's NumPy reference backprop (same checkpoint).",
     "words_only": "Drop punctuation.",
     "tokenizer": "Read words as the benchmarks do (words) or as the classifier does (text).",
@@ -103,6 +107,12 @@ _CHAR_SETTINGS = {name for name, s in _SETTINGS.items() if "char" in s.defaults}
     show_default=True,
     help="Model characters or words.",
 )
+@click.option(
+    "--nproc",
+    type=int,
+    help="Train on N processes of this machine (starts torchrun; for several machines run "
+    "torchrun --nnodes ... -m rnnkit train ... yourself).",
+)
 @run_options
 @settings_options(
     _SETTINGS,
@@ -111,13 +121,17 @@ _CHAR_SETTINGS = {name for name, s in _SETTINGS.items() if "char" in s.defaults}
     choices={"cell": CELLS, "backend": LEARNERS, "tokenizer": ("words", "text")},
     unset=_UNSET,
 )
-def train(corpus: str | None, level: str, run: Run, settings: dict[str, Any]) -> None:
+def train(
+    corpus: str | None, level: str, nproc: int | None, run: Run, settings: dict[str, Any]
+) -> None:
     """Train a character (or, with --level word, word) language model on CORPUS and save it as
     a checkpoint folder. CORPUS is the bundled 'shakespeare' (the default), a registry name
     such as 'tinyshakespeare' or 'wikitext2' (see `rnnkit data list`), a text file (.gz too) or
     a folder of text files. With --resume DIR, CORPUS is the run's own (read again and checked)
     unless given. Options left unset take the level's default; 'auto' ones are chosen by the
     budget."""
+    if nproc is not None and nproc > 1 and not distributed.launched():
+        sys.exit(distributed.torchrun(nproc, distributed.without_option(sys.argv[1:], "--nproc")))
 
     def fit(source: str, folder: Path) -> CharLM | WordLM:
         word_only = [k for k in settings if k not in _CHAR_SETTINGS]
@@ -129,6 +143,8 @@ def train(corpus: str | None, level: str, run: Run, settings: dict[str, Any]) ->
         return lm_class(folder).resume(folder, corpus, **run.common())
 
     lm, folder = fit_or_resume(run, settings, corpus or DEFAULT_CORPUS, fit, resume)
+    if not distributed.current().is_main:
+        return  # rank 0 alone reports
     stats = lm.info()["stats"]
     best, unit = stats["best_val_loss"], lm.unit.removesuffix("s")
     quality = (

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import torch
 
 from rnnkit.data.tokenize import Tokenizer
+from rnnkit.data.tokenstore import PrepareSettings
 from rnnkit.data.vocab import EOS, WordVocab
 from rnnkit.errors import RnnkitError
 from rnnkit.lm.base import LanguageModel, Splits, TrainSettings
@@ -128,6 +129,15 @@ class WordLM(LanguageModel[WordVocab]):
     def _build_vocab(self, data: Splits) -> WordVocab:
         s = self.settings
         return WordVocab.from_text(data.train, s.min_count, s.max_vocab, self._tokenizer())
+
+    def _store_settings(self) -> PrepareSettings | None:
+        s = self.settings
+        assert isinstance(s, WordSettings)
+        if s.tokenizer != "words":  # a store reads the benchmarks' words only
+            return None
+        return PrepareSettings(
+            "word", s.val_fraction, s.min_count, s.max_vocab, s.lowercase, s.words_only
+        )
 
     def _tokenizer(self) -> Tokenizer:
         s = self.settings

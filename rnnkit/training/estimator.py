@@ -23,6 +23,7 @@ from rnnkit.core.device import device_for
 from rnnkit.core.files import save_target
 from rnnkit.core.rng import seeded
 from rnnkit.errors import RnnkitError
+from rnnkit.training import distributed
 from rnnkit.training.loop import Trainer, run_keeping_best
 from rnnkit.training.schedule import Budget, budget_for
 
@@ -95,7 +96,13 @@ class Estimator:
 
     # ------------------------------------------------------------------------- training
     def _device(self) -> torch.device:
-        return device_for(self.settings.device, getattr(self.settings, "backend", "torch"))
+        device = device_for(self.settings.device, getattr(self.settings, "backend", "torch"))
+        return self._world().device(device)
+
+    def _world(self) -> distributed.World:
+        """The ranks this process trains with (one, unless torchrun launched it)."""
+        timeout = getattr(self.settings, "dist_timeout", distributed.DEFAULT_TIMEOUT)
+        return distributed.current(self.settings.device, timeout)
 
     def _train(
         self,
@@ -113,17 +120,23 @@ class Estimator:
         """
         if out_dir is not None:
             save_target(out_dir)  # refused before the run, not at its first save
-        with seeded(self.settings.seed, self._device()):
+        world = self._world()  # with several ranks, rank 0 alone writes and shows progress
+        with seeded(self.settings.seed, self._device()), distributed.failing_clearly(world):
             trainer, budget = start()
+            trainer.agree = world.agree
             self.info_["budget"] = {"steps": budget.steps, "seconds": budget.seconds}
             save = None
             if out_dir is not None:
 
                 def save(best: dict, tensors: dict, meta: dict) -> None:
-                    self.info_["stats"] = self._stats(trainer)
-                    self._write(out_dir, best, tensors, meta)
+                    if world.is_main:
+                        self.info_["stats"] = self._stats(trainer)
+                        self._write(out_dir, best, tensors, meta)
+                    world.barrier()  # no rank goes on (or exits) before the save is complete
 
-            self._snapshot = run_keeping_best(trainer, budget, self._require_model(), save, quiet)
+            model = self._require_model()
+            quiet = quiet or not world.is_main
+            self._snapshot = run_keeping_best(trainer, budget, model, save, quiet)
         self.info_["stats"] = self._stats(trainer)
 
     @classmethod
@@ -157,7 +170,10 @@ class Estimator:
 
     # ----------------------------------------------------------------------------- files
     def save(self, path: str | Path) -> None:
-        """Write the model as a checkpoint folder (with the training state after ``fit``)."""
+        """Write the model as a checkpoint folder (with the training state after ``fit``); in
+        a distributed run, rank 0 alone writes."""
+        if not self._world().is_main:
+            return
         tensors, meta = self._snapshot if self._snapshot is not None else ({}, None)
         self._write(path, self._require_model().state_dict(), tensors, meta)
 

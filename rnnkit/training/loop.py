@@ -131,6 +131,9 @@ class Trainer:
         self._stop = False
         self.interrupted = False
         self._rate_from = (0, 0.0)
+        #: How the ranks of a distributed run agree on (stop, elapsed) after each step, so they
+        #: take the same decisions (rnnkit.training.distributed.World.agree); alone, as they are.
+        self.agree: Callable[[bool, float], tuple[bool, float]] = lambda stop, t: (stop, t)
 
     def restore(
         self, tensors: dict[str, Tensor], state: dict[str, Any], best: dict[str, Tensor]
@@ -153,7 +156,8 @@ class Trainer:
             t0 = time.perf_counter() - st.elapsed
             while budget.progress(st.step, st.elapsed) < 1.0 and not self._stop:
                 loss, lr = self._train_step(budget, bar, save is not None)
-                st.elapsed = time.perf_counter() - t0
+                stop, st.elapsed = self.agree(self._stop, time.perf_counter() - t0)
+                self._stop = self._stop or stop  # (a signal may have come in meanwhile)
                 window.append(loss)
                 if st.step % self.settings.log_every == 0:
                     self._log_train(window, lr)
@@ -326,19 +330,25 @@ def _tensorboard(folder: Path) -> Any:
 
 @contextmanager
 def _deferred_sigint(on_interrupt: Callable[[], None]) -> Iterator[None]:
-    """Turn the first Ctrl-C into a stop request (honoured after the current step, so weights,
-    optimizer and data position stay consistent); a second Ctrl-C interrupts at once."""
+    """Turn the first Ctrl-C (or SIGTERM, which torchrun and schedulers send) into a stop
+    request, honoured after the current step, so weights, optimizer and data position stay
+    consistent; a second one interrupts at once."""
+    defaults: dict[signal.Signals, Any] = {
+        signal.SIGINT: signal.default_int_handler,
+        signal.SIGTERM: signal.SIG_DFL,
+    }
 
     def handler(signum: int, frame: FrameType | None) -> None:
         on_interrupt()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signum, defaults[signal.Signals(signum)])
 
     try:
-        previous = signal.signal(signal.SIGINT, handler)
+        previous = {sig: signal.signal(sig, handler) for sig in defaults}
     except ValueError:  # not the main thread: no signal handling there
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)

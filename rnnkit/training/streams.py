@@ -25,6 +25,27 @@ from torch import Tensor
 from rnnkit.errors import RnnkitError
 
 
+def stream_geometry(tokens: int, batch_size: int, seq_len: int) -> tuple[int, int]:
+    """The number of streams (``batch_size``, fewer for a short text) and the length of each
+    for ``tokens`` tokens read in windows of ``seq_len``.
+
+    Example:
+        >>> stream_geometry(100, batch_size=4, seq_len=5)
+        (4, 23)
+    """
+    if seq_len < 1 or batch_size < 1:
+        raise RnnkitError("seq_len and batch_size must be at least 1")
+    # Leave room for the largest offset (T - 1) and the one-token target shift.
+    usable = tokens - seq_len
+    if usable < seq_len:
+        raise RnnkitError(
+            f"the training text has {tokens} tokens, too short for seq_len {seq_len}: "
+            f"give at least {2 * seq_len} tokens or a smaller --seq-len"
+        )
+    streams = min(batch_size, usable // seq_len)
+    return streams, usable // streams
+
+
 @dataclass(frozen=True)
 class Batch:
     """Inputs and next-token targets [B, T]; ``reset`` marks the first window of an epoch."""
@@ -45,19 +66,9 @@ class TokenStreams:
     """
 
     def __init__(self, ids: np.ndarray, batch_size: int, seq_len: int, seed: int) -> None:
-        if seq_len < 1 or batch_size < 1:
-            raise RnnkitError("seq_len and batch_size must be at least 1")
-        # Leave room for the largest offset (T - 1) and the one-token target shift.
-        usable = len(ids) - seq_len
-        if usable < seq_len:
-            raise RnnkitError(
-                f"the training text has {len(ids)} tokens, too short for seq_len {seq_len}: "
-                f"give at least {2 * seq_len} tokens or a smaller --seq-len"
-            )
-        self.batch_size = min(batch_size, usable // seq_len)
+        self.batch_size, self.stream_len = stream_geometry(len(ids), batch_size, seq_len)
         self.seq_len = seq_len
         self.seed = seed
-        self.stream_len = usable // self.batch_size
         self.steps_per_epoch = self.stream_len // seq_len
         self._ids = torch.from_numpy(np.ascontiguousarray(ids, dtype=np.int64))
 
