@@ -25,6 +25,7 @@ LAYERS = {
     "classify": 5,
     "timeseries": 5,
     "cli": 6,
+    "serve": 6,  # an interface like cli: it may import every capability
 }
 #: Capabilities of one layer stay independent of each other.
 INDEPENDENT = {"lm", "classify", "timeseries"}

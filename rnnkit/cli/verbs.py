@@ -74,6 +74,11 @@ VERBS: tuple[Verb, ...] = (
         "data", "The dataset registry: list, describe and fetch data sets.", "rnnkit.data.cli:data"
     ),
     Verb(
+        "serve",
+        "Serve saved models over HTTP: OpenAI-style completions, a playground page.",
+        "rnnkit.serve.cli:serve",
+    ),
+    Verb(
         "gradcheck",
         "Check the NumPy backend's gradients against finite differences.",
         "rnnkit.cli.gradcheck:gradcheck",
