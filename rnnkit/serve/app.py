@@ -79,6 +79,8 @@ def error_response(
     status: int, message: str, param: str | None = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
     kind = "invalid_request_error" if status < 500 else "server_error"
+    if param and not message.startswith(f"{param}:"):
+        message = f"{param}: {message}"
     body = {"error": {"message": message, "type": kind, "param": param, "code": status}}
     if status == 503:
         headers = {"Retry-After": "1", **(headers or {})}
@@ -113,6 +115,7 @@ def create_app(folders: list[Path], settings: ServerSettings | None = None) -> F
         docs_url=None,  # FastAPI's pages load their scripts from a CDN: ours is plain HTML
         redoc_url=None,
     )
+    app.state.models = models  # for tests and tools that look inside
     _errors(app)
     _routes(app, models, cfg)
     app.mount("/static", StaticFiles(packages=[("rnnkit.serve", "static")]), name="static")

@@ -153,9 +153,13 @@ class Generation:
         self._raw += len(piece)
         self.sample.add(piece)
         self.made += 1
-        done = self.sample.done
-        self._publish(None if not done else "stop" if self.sample.stopped else "length")
-        return done
+        if not self.sample.done:
+            self._publish(None)
+        return self.sample.done
+
+    def finish(self) -> None:
+        """Hand out the rest of the text, and why it ended (a stop string, or its size)."""
+        self._publish("stop" if self.sample.stopped else "length")
 
     def _logprob(self, token: int, piece: str, logprobs: Tensor) -> TokenLogprob:
         k = self.spec.logprobs or 0
@@ -308,12 +312,12 @@ class DecodeWorker:
             tokens[slot] = token
             row = logprobs[i] if logprobs is not None and gen.spec.logprobs is not None else None
             try:
-                done = gen.add(token, row)
+                if gen.add(token, row):
+                    del self._active[slot]  # before the last output: the slot is free then
+                    gen.finish()
             except RnnkitError as err:  # e.g. no line break in 10,000 characters
-                done = True
-                gen.end("error", str(err), 422)
-            if done:
                 del self._active[slot]
+                gen.end("error", str(err), 422)
 
     def _drop_all(self, reason: str, error: str | None = None) -> None:
         with self._wake:
