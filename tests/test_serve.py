@@ -475,6 +475,7 @@ def test_a_client_that_goes_away_stops_its_generation(live: tuple[str, Any]) -> 
 #: Set an input's value as a user would (the page hears an input event).
 SET_VALUE = "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));"
 
+
 def _chromium() -> tuple[str, str] | None:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     driver = shutil.which("chromedriver")

@@ -97,8 +97,10 @@ def _nucleus(logits: Tensor, top_p: float) -> Tensor:
     """Keep the smallest set of tokens whose probability mass reaches ``top_p``."""
     sorted_logits, order = torch.sort(logits, descending=True, dim=-1)
     cumulative = torch.softmax(sorted_logits, dim=-1).cumsum(dim=-1)
-    # Drop a token when the mass before it already reaches top_p (the top token always stays).
+    # Drop a token when the mass before it already reaches top_p (the top token always stays,
+    # even for a top_p so small that it is 0 in float32).
     drop_sorted = (cumulative - torch.softmax(sorted_logits, dim=-1)) >= top_p
+    drop_sorted[..., 0] = False
     drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
     return logits.masked_fill(drop, -math.inf)
 

@@ -116,6 +116,15 @@ def create_app(folders: list[Path], settings: ServerSettings | None = None) -> F
         redoc_url=None,
     )
     app.state.models = models  # for tests and tools that look inside
+    plain_schema = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = plain_schema()
+        if models.ready.is_set():
+            _name_models(schema, models)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     _errors(app)
     _routes(app, models, cfg)
     app.mount("/static", StaticFiles(packages=[("rnnkit.serve", "static")]), name="static")
@@ -260,7 +269,15 @@ def _routes(app: FastAPI, models: Models, cfg: ServerSettings) -> None:
 
 _STREAMED: dict[int | str, dict[str, Any]] = {
     200: {
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "content": {
+            "text/event-stream": {
+                "schema": {  # each event: a Completion chunk as JSON in data, then [DONE]
+                    "type": "object",
+                    "properties": {"data": {"type": "string"}, "event": {"type": "string"}},
+                    "required": ["data"],
+                }
+            }
+        },
         "description": "A completion, or with stream: true its chunks as server-sent events.",
     }
 }
@@ -532,6 +549,26 @@ class BodyLimit:
 
     def _message(self) -> str:
         return f"the request body is over {self.limit // 1024} KiB"
+
+
+#: The request bodies that name a model, and the kinds each serves.
+_BODIES = {
+    "CompletionRequest": LANGUAGE_MODELS,
+    "ClassifyRequest": ("classifier",),
+    "EmbeddingsRequest": (WORD_VECTORS,),
+    "NeighborsRequest": (WORD_VECTORS,),
+    "ForecastRequest": ("forecaster",),
+}
+
+
+def _name_models(schema: dict[str, Any], models: Models) -> None:
+    """Say in the schema which models each endpoint serves (an enum of their names), so a
+    client or a schema fuzzer knows the names that work."""
+    for body, kinds_ in _BODIES.items():
+        names = [n for n in models.names() if models.get(n).kind in kinds_]
+        field = schema["components"]["schemas"][body]["properties"]["model"]
+        if names:
+            field["enum"] = names
 
 
 def _docs_page(schema: dict[str, Any]) -> str:

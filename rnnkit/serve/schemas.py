@@ -13,19 +13,24 @@ from pydantic import BaseModel, ConfigDict, Field
 
 #: Seeds are whole numbers a browser's JavaScript holds exactly (below 2**53).
 MAX_SEED = 2**53 - 1
-Text = Annotated[str, Field(max_length=65_536)]
+#: The lengths of texts, in characters, and of lists of them: small enough that a body one
+#: over the limit (a character or an item too many) still fits in 64 KiB, so it is answered
+#: 422 as the schema says, not 413.
+Text = Annotated[str, Field(max_length=8192)]
+Item = Annotated[str, Field(max_length=4096)]
+Texts = Annotated[list[Item], Field(min_length=1, max_length=8)]
 StopString = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class _Strict(BaseModel):
     """A body with a field the server does not know is refused (a typo is never ignored)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # no "1" for 1, no false for 0
 
 
 class CompletionRequest(_Strict):
     model: str = Field(description="A model's id, as /v1/models lists it.")
-    prompt: Text | Annotated[list[Text], Field(min_length=1, max_length=8)] = Field(
+    prompt: Text | Texts = Field(
         "", description="The text to continue (or a list of texts: a choice set for each)."
     )
     max_tokens: int = Field(16, ge=1, description="How many units to write (see unit).")
@@ -98,7 +103,7 @@ class Health(BaseModel):
 
 class ClassifyRequest(_Strict):
     model: str
-    input: Text | Annotated[list[Text], Field(min_length=1, max_length=64)]
+    input: Text | Texts
     attention: int = Field(10, ge=0, le=100, description="Top attention words to report.")
 
 
@@ -115,7 +120,7 @@ class ClassifyResponse(BaseModel):
     data: list[Classification]
 
 
-Word = Annotated[str, Field(min_length=1, max_length=200)]
+Word = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]  # not blank
 
 
 class EmbeddingsRequest(_Strict):
@@ -168,7 +173,7 @@ class NeighborsResponse(BaseModel):
 class ForecastRequest(_Strict):
     model: str
     horizon: int | None = Field(None, ge=1, le=10_000, description="null: the fitted horizon.")
-    level: float = Field(0.8, gt=0.0, lt=1.0, allow_inf_nan=False)
+    level: float = Field(0.8, ge=0.01, le=0.999, allow_inf_nan=False)
     history: int = Field(100, ge=0, le=10_000, description="Observations to return before it.")
 
 
