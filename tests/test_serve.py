@@ -22,6 +22,7 @@ import pytest
 import torch
 
 pytest.importorskip("fastapi", reason="the server's tests need the serve extra")
+import httpx
 import uvicorn
 from fastapi.testclient import TestClient
 
@@ -157,7 +158,9 @@ def test_logprobs_are_the_models_with_the_top_alternatives(client: TestClient) -
     lp = choice["logprobs"]
     assert "".join(lp["tokens"]) == choice["text"] and len(lp["token_logprobs"]) == 25
     assert lp["text_offset"] == list(range(25))
-    for token, logprob, top in zip(lp["tokens"], lp["token_logprobs"], lp["top_logprobs"]):
+    for token, logprob, top in zip(
+        lp["tokens"], lp["token_logprobs"], lp["top_logprobs"], strict=True
+    ):
         assert len(top) == 3 and logprob <= 0
         assert max(top.values()) >= logprob  # the best alternative is at least as likely
         assert sum(np.exp(list(top.values()))) <= 1 + 1e-6
@@ -419,7 +422,6 @@ def live(folders: dict[str, Path]) -> Iterator[tuple[str, Any]]:
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    import httpx
 
     for _ in range(200):
         try:
@@ -452,7 +454,6 @@ def test_the_openai_client_streamed_and_not(live: tuple[str, Any]) -> None:
 
 
 def test_a_client_that_goes_away_stops_its_generation(live: tuple[str, Any]) -> None:
-    import httpx
 
     url, app = live
     worker = app.state.models.get("char").worker
@@ -488,8 +489,6 @@ def test_the_playground_in_a_real_browser(live: tuple[str, Any], tmp_path: Path)
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
-
-    import httpx
 
     url, _ = live
     browser, driver_path = _chromium() or ("", "")

@@ -75,7 +75,7 @@ VERBS: tuple[Verb, ...] = (
     ),
     Verb(
         "serve",
-        "Serve saved models over HTTP: OpenAI-style completions, a playground page.",
+        "Serve models over HTTP: OpenAI-style API and a playground.",
         "rnnkit.serve.cli:serve",
     ),
     Verb(

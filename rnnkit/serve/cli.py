@@ -41,7 +41,7 @@ from rnnkit.errors import RnnkitError
     help="Generations that may wait for a slot; beyond, 503 with Retry-After.",
 )
 @click.option(
-    "--max-tokens",
+    "--max-request-tokens",
     type=click.IntRange(1, 1_000_000),
     default=8192,
     show_default=True,
@@ -60,7 +60,7 @@ def serve(
     api_key: str | None,
     max_concurrent: int,
     max_queue: int,
-    max_tokens: int,
+    max_request_tokens: int,
     cors_origins: tuple[str, ...],
 ) -> None:
     """Serve saved models (language models, classifiers, word vectors, forecasters) over
@@ -75,7 +75,9 @@ def serve(
 
     from rnnkit.serve.app import ServerSettings, create_app
 
-    settings = ServerSettings(api_key or None, max_concurrent, max_queue, max_tokens, cors_origins)
+    settings = ServerSettings(
+        api_key or None, max_concurrent, max_queue, max_request_tokens, cors_origins
+    )
     app = create_app(list(folders), settings)
     click.echo(f"serving {len(folders)} folder(s) at http://{host}:{port}/", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
