@@ -238,7 +238,8 @@ def main() -> None:
         folder = args.model
         if folder is None:
             folder = Path(tmp) / "shakespeare"
-            CharLM().fit("shakespeare", steps=5, quiet=True).save(folder)
+            lm = CharLM(evals=1, val_max_chars=5000)  # the default model: GRU 256
+            lm.fit("shakespeare", steps=3, quiet=True).save(folder)
         port = free_port()
         server = start_server(folder, port, args.concurrent, 2 * args.concurrent)
         url, model = f"http://127.0.0.1:{port}", folder.name

@@ -540,3 +540,32 @@ def test_the_playground_in_a_real_browser(live: tuple[str, Any], tmp_path: Path)
         assert len(driver.find_element(By.ID, "output").get_attribute("data-text")) < 8000
     finally:
         driver.quit()
+
+
+# ----------------------------------------------------------------------- conditioned models
+class _Conditioned(CharLM):
+    """A stand-in for a conditioned model: it has styles, and generate() takes one."""
+
+    styles = ("comedy", "tragedy")
+
+    def generate(self, **kwargs: Any) -> str:  # type: ignore[override]
+        style = kwargs.pop("style")
+        return f"[{style}] " + super().generate(**kwargs)
+
+
+def test_a_conditioned_model_gets_the_style_through_its_generate(
+    folders: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        served_models.kinds, "load", lambda folder: ("char_lm", _Conditioned.load(folder))
+    )
+    with TestClient(create_app([folders["char"]])) as c:
+        card = _ready(c).get("/v1/models").json()["data"][0]
+        assert card["styles"] == ["comedy", "tragedy"]
+        body = {"model": "char", "max_tokens": 20, "seed": 4, "style": "comedy"}
+        text = c.post("/v1/completions", json=body).json()["choices"][0]["text"]
+        plain = CharLM.load(folders["char"]).generate(n_chars=20, seed=4)
+        assert text == f"[comedy] {plain}"
+        with c.stream("POST", "/v1/completions", json={**body, "stream": True}) as r:
+            assert joined(sse(r.iter_lines())) == text
+        error(c.post("/v1/completions", json={**body, "logprobs": 2}), 422, "logprobs")

@@ -298,7 +298,7 @@ class Sample:
         else all but the last characters, in which a stop string could still begin."""
         text = self.text()
         hold = 0 if self.done else max(self._keep - 1, 0)
-        return text[: len(text) - hold]
+        return text[: max(len(text) - hold, 0)]
 
 
 @dataclass(frozen=True)
