@@ -64,7 +64,7 @@ class ServerSettings:
     queue: int = 64  # generations waiting for a slot (--max-queue)
     max_tokens: int = 8192  # max_tokens x n x prompts of one request
     cors_origins: tuple[str, ...] = ()
-    stall_s: float = 1.0
+    stall_s: float = 10.0  # a stream whose client reads nothing for this long is dropped
 
 
 class ApiError(Exception):
@@ -400,7 +400,8 @@ async def _collect(job: Job, gens: list[Generation], inbox: Inbox, request: Requ
             for out in await inbox.take(timeout=0.25):
                 got.add(out)
             if not got.done and await request.is_disconnected():
-                return None  # nobody to answer; finally drops the generations
+                # Nobody to answer (499, as nginx logs it); finally drops the generations.
+                return error_response(499, "the client went away")
     finally:
         for gen in gens:
             gen.cancel()

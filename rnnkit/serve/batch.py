@@ -198,7 +198,7 @@ class DecodeWorker:
     """
 
     def __init__(
-        self, model: RecurrentLM, slots: int, queue: int, name: str, stall_s: float = 1.0
+        self, model: RecurrentLM, slots: int, queue: int, name: str, stall_s: float = 10.0
     ) -> None:
         self.model = model.eval()
         self.stepper = Stepper(self.model)

@@ -48,6 +48,14 @@ from rnnkit.errors import RnnkitError
     help="Cap on max_tokens x n x prompts of one completions request.",
 )
 @click.option(
+    "--threads",
+    type=click.IntRange(1, 1024),
+    default=1,
+    show_default=True,
+    help="PyTorch threads of the server process: the batched steps are small, and on a busy "
+    "CPU more threads wait on each other.",
+)
+@click.option(
     "--cors-origin",
     "cors_origins",
     multiple=True,
@@ -61,6 +69,7 @@ def serve(
     max_concurrent: int,
     max_queue: int,
     max_request_tokens: int,
+    threads: int,
     cors_origins: tuple[str, ...],
 ) -> None:
     """Serve saved models (language models, classifiers, word vectors, forecasters) over
@@ -71,6 +80,7 @@ def serve(
         raise RnnkitError(
             f"rnnkit serve needs {' and '.join(missing)}: pip install 'rnnkit[serve]'"
         )
+    import torch
     import uvicorn
 
     from rnnkit.serve.app import ServerSettings, create_app
@@ -78,6 +88,10 @@ def serve(
     settings = ServerSettings(
         api_key or None, max_concurrent, max_queue, max_request_tokens, cors_origins
     )
+    # This command is the server's whole process, so it may choose the process's threads (a
+    # library call never does): measured on a loaded 2-core CPU, a batched step of 32 took
+    # 34 ms with 2 threads and 0.8 ms with 1.
+    torch.set_num_threads(threads)
     app = create_app(list(folders), settings)
     click.echo(f"serving {len(folders)} folder(s) at http://{host}:{port}/", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
