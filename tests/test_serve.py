@@ -454,10 +454,10 @@ def test_the_openai_client_streamed_and_not(live: tuple[str, Any]) -> None:
 
 
 def test_a_client_that_goes_away_stops_its_generation(live: tuple[str, Any]) -> None:
-
     url, app = live
     worker = app.state.models.get("char").worker
-    body = {"model": "char", "prompt": "to be", "max_tokens": 8000, "stream": True}
+    # 8000 lines: a generation that runs for long, however fast the worker and slow the reader
+    body = {"model": "char", "max_tokens": 8000, "unit": "lines", "stream": True}
     headers = {"Authorization": f"Bearer {KEY}"}
     with httpx.stream("POST", f"{url}/v1/completions", json=body, headers=headers) as r:
         events = 0
