@@ -88,9 +88,14 @@ class Inbox:
     """Where the worker leaves a request's outputs, read by the request's coroutine.
 
     Thread-safe without a lock: ``deque.append`` / ``popleft`` are atomic, and the event is set
-    on the event loop's own thread. A streamed request is woken at every step that adds text (it
-    takes everything that came since, so chunks hold a few characters when the loop is busy); a
+    on the event loop's own thread. A streamed request is woken when text comes, at most every
+    :attr:`interval` (it takes everything that came since: a chunk holds a few characters); a
     whole one only when a generation ends."""
+
+    #: Seconds between two wake-ups of a streamed request (its first text and its end come at
+    #: once): waking the event loop at every step would have the worker thread and the loop
+    #: hand the GIL back and forth, each wait up to the interpreter's switch interval.
+    interval = 0.02
 
     def __init__(self, loop: asyncio.AbstractEventLoop, stream: bool) -> None:
         self.loop, self.stream = loop, stream
@@ -98,11 +103,16 @@ class Inbox:
         self.event = asyncio.Event()
         self.last_read = time.monotonic()
         self._signalled = False
+        self._woken = 0.0  # when the worker last woke the reader
 
     def push(self, output: Output) -> None:
         self.items.append(output)
-        if (self.stream or output.finish_reason is not None) and not self._signalled:
-            self._signalled = True
+        now = time.monotonic()
+        due = output.finish_reason is not None or (
+            self.stream and now - self._woken >= self.interval
+        )
+        if due and not self._signalled:
+            self._signalled, self._woken = True, now
             with contextlib.suppress(RuntimeError):  # a closed loop: nobody reads any more
                 self.loop.call_soon_threadsafe(self.event.set)
 
