@@ -69,8 +69,8 @@ def next_tokens_per_row(
     (the server's batch of unrelated requests): row i gets the token that
     ``next_tokens(logits[i:i+1], cfgs[i], generators[i])`` picks, whatever the other rows hold.
 
-    Rows that share settings are filtered together (row-wise operations); each draws from its
-    own generator, one ``multinomial`` call per row, as a batch of one would.
+    Rows that share settings are filtered together (row-wise operations); each draws its noise
+    from its own generator, as ``multinomial`` on a batch of one would.
 
     Example:
         >>> logits = torch.randn(3, 5, generator=torch.Generator().manual_seed(0))
@@ -88,8 +88,13 @@ def next_tokens_per_row(
             groups.setdefault(cfg, []).append(row)
     for cfg, rows in groups.items():
         probs = sampling_probs(logits[rows], cfg)
-        for j, row in enumerate(rows):
-            tokens[row] = torch.multinomial(probs[j : j + 1], 1, generator=generators[row])[0, 0]
+        # torch.multinomial draws one sample as argmax(p / q) with q ~ Exp(1) from its generator
+        # (the exponential form of the Gumbel-max trick): q drawn row by row from each row's own
+        # generator gives each row the token multinomial gives it alone, with one division and
+        # one argmax for all rows (tests/test_sampling_rows.py checks it against multinomial).
+        V = probs.shape[-1]
+        noise = torch.stack([torch.empty(V).exponential_(1, generator=generators[r]) for r in rows])
+        tokens[rows] = (probs / noise).argmax(dim=-1)
     return tokens
 
 
@@ -270,14 +275,14 @@ class Sample:
     """
 
     def __init__(self, counter: Counter, stops: tuple[str, ...]) -> None:
-        self.pieces: list[str] = []
+        self._text = ""  # one string, not a list joined at every step: the server asks each step
         self.tail = ""  # the last characters, enough to spot a stop string that just completed
         self.counter, self.stops, self.done = counter, stops, False
         self.stopped = False  # ended by a stop string (not by its counter)
         self._keep = max((len(x) for x in stops), default=0)
 
     def add(self, piece: str) -> None:
-        self.pieces.append(piece)
+        self._text += piece
         self.done = self.counter.add(piece)
         if self.stops:
             self.tail = (self.tail + piece)[-(self._keep + len(piece)) :]
@@ -287,11 +292,11 @@ class Sample:
                     return
 
     def _cut(self, stop: str) -> None:
-        text = "".join(self.pieces)
-        self.pieces, self.done, self.stopped = [text[: text.rindex(stop)]], True, True
+        text = self._text
+        self._text, self.done, self.stopped = text[: text.rindex(stop)], True, True
 
     def text(self) -> str:
-        return "".join(self.pieces)
+        return self._text
 
     def settled(self) -> str:
         """The text that no stop string can cut any more, for streaming: all of it once done,
