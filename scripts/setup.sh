@@ -15,4 +15,4 @@ if ! .venv/bin/python -c "import torch" 2>/dev/null; then
     # shellcheck disable=SC2086
     "${PIP[@]}" install ${TORCH_SPEC:-torch==$TORCH_VERSION}
 fi
-"${PIP[@]}" install -e ".[dev]"
+"${PIP[@]}" install -e ".[dev,serve]"

@@ -27,6 +27,7 @@ LAYERS = {
     "seq2seq": 5,
     "tabular": 5,
     "cli": 6,
+    "serve": 6,  # an interface like cli: it may import every capability
 }
 #: Capabilities of one layer stay independent of each other.
 INDEPENDENT = {"lm", "classify", "timeseries", "seq2seq", "tabular"}

@@ -101,6 +101,11 @@ VERBS: tuple[Verb, ...] = (
         "rnnkit.data.prepare_cli:prepare_command",
     ),
     Verb(
+        "serve",
+        "Serve models over HTTP: OpenAI-style API and a playground.",
+        "rnnkit.serve.cli:serve",
+    ),
+    Verb(
         "gradcheck",
         "Check the NumPy backend's gradients against finite differences.",
         "rnnkit.cli.gradcheck:gradcheck",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -45,22 +45,67 @@ def next_tokens(logits: Tensor, cfg: SamplingConfig, generator: torch.Generator)
     """Pick one token per row of ``logits`` [B, V] -> [B]."""
     if cfg.temperature == 0:
         return logits.argmax(dim=-1)
+    probs = sampling_probs(logits, cfg)
+    return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+
+
+def sampling_probs(logits: Tensor, cfg: SamplingConfig) -> Tensor:
+    """The distribution [B, V] that ``cfg`` (temperature > 0) samples from, row by row: every
+    operation here works along the last dimension, so a row's result never depends on the
+    other rows."""
     logits = logits / cfg.temperature
     if cfg.top_k is not None and cfg.top_k < logits.shape[-1]:
         kth = torch.topk(logits, cfg.top_k, dim=-1).values[:, -1:]  # [B, 1]
         logits = logits.masked_fill(logits < kth, -math.inf)
     if cfg.top_p is not None and cfg.top_p < 1.0:
         logits = _nucleus(logits, cfg.top_p)
-    probs = torch.softmax(logits, dim=-1)
-    return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+    return torch.softmax(logits, dim=-1)
+
+
+def next_tokens_per_row(
+    logits: Tensor, cfgs: Sequence[SamplingConfig], generators: Sequence[torch.Generator]
+) -> Tensor:
+    """One token per row of ``logits`` [B, V], each row with its own settings and generator
+    (the server's batch of unrelated requests): row i gets the token that
+    ``next_tokens(logits[i:i+1], cfgs[i], generators[i])`` picks, whatever the other rows hold.
+
+    Rows that share settings are filtered together (row-wise operations); each draws its noise
+    from its own generator, as ``multinomial`` on a batch of one would.
+
+    Example:
+        >>> logits = torch.randn(3, 5, generator=torch.Generator().manual_seed(0))
+        >>> cfgs = [SamplingConfig(0.0), SamplingConfig(1.0), SamplingConfig(1.0, top_k=2)]
+        >>> gens = [rng.generator(s) for s in (1, 2, 3)]
+        >>> alone = [next_tokens(logits[i : i + 1], cfgs[i], rng.generator(s)) for i, s in
+        ...          enumerate((1, 2, 3))]
+        >>> next_tokens_per_row(logits, cfgs, gens).tolist() == torch.cat(alone).tolist()
+        True
+    """
+    tokens = logits.argmax(dim=-1)  # what rows at temperature 0 keep
+    groups: dict[SamplingConfig, list[int]] = {}
+    for row, cfg in enumerate(cfgs):
+        if cfg.temperature != 0:
+            groups.setdefault(cfg, []).append(row)
+    for cfg, rows in groups.items():
+        probs = sampling_probs(logits[rows], cfg)
+        # torch.multinomial draws one sample as argmax(p / q) with q ~ Exp(1) from its generator
+        # (the exponential form of the Gumbel-max trick): q drawn row by row from each row's own
+        # generator gives each row the token multinomial gives it alone, with one division and
+        # one argmax for all rows (tests/test_sampling_rows.py checks it against multinomial).
+        V = probs.shape[-1]
+        noise = torch.stack([torch.empty(V).exponential_(1, generator=generators[r]) for r in rows])
+        tokens[rows] = (probs / noise).argmax(dim=-1)
+    return tokens
 
 
 def _nucleus(logits: Tensor, top_p: float) -> Tensor:
     """Keep the smallest set of tokens whose probability mass reaches ``top_p``."""
     sorted_logits, order = torch.sort(logits, descending=True, dim=-1)
     cumulative = torch.softmax(sorted_logits, dim=-1).cumsum(dim=-1)
-    # Drop a token when the mass before it already reaches top_p (the top token always stays).
+    # Drop a token when the mass before it already reaches top_p (the top token always stays,
+    # even for a top_p so small that it is 0 in float32).
     drop_sorted = (cumulative - torch.softmax(sorted_logits, dim=-1)) >= top_p
+    drop_sorted[..., 0] = False
     drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
     return logits.masked_fill(drop, -math.inf)
 
@@ -215,17 +260,29 @@ class Counter:
         return self.remaining <= 0
 
 
-class _Sample:
-    """One sample's text as it grows, with its own counter and stop strings."""
+class Sample:
+    """One sample's text as it grows, with its own counter and stop strings.
+
+    Example:
+        >>> s = Sample(Counter(10, len), stops=("END",))
+        >>> for piece in "abcEN":
+        ...     s.add(piece)
+        >>> s.settled(), s.done  # "EN" may still become "END": held back
+        ('abc', False)
+        >>> s.add("D")
+        >>> s.text(), s.settled(), s.done
+        ('abc', 'abc', True)
+    """
 
     def __init__(self, counter: Counter, stops: tuple[str, ...]) -> None:
-        self.pieces: list[str] = []
+        self._text = ""  # one string, not a list joined at every step: the server asks each step
         self.tail = ""  # the last characters, enough to spot a stop string that just completed
         self.counter, self.stops, self.done = counter, stops, False
+        self.stopped = False  # ended by a stop string (not by its counter)
         self._keep = max((len(x) for x in stops), default=0)
 
     def add(self, piece: str) -> None:
-        self.pieces.append(piece)
+        self._text += piece
         self.done = self.counter.add(piece)
         if self.stops:
             self.tail = (self.tail + piece)[-(self._keep + len(piece)) :]
@@ -235,11 +292,29 @@ class _Sample:
                     return
 
     def _cut(self, stop: str) -> None:
-        text = "".join(self.pieces)
-        self.pieces, self.done = [text[: text.rindex(stop)]], True
+        text = self._text
+        self._text, self.done, self.stopped = text[: text.rindex(stop)], True, True
 
     def text(self) -> str:
-        return "".join(self.pieces)
+        return self._text
+
+    def settled(self) -> str:
+        """The text that no stop string can cut any more, for streaming: all of it once done,
+        else all but the last characters, in which a stop string could still begin."""
+        text = self.text()
+        hold = 0 if self.done else max(self._keep - 1, 0)
+        return text[: max(len(text) - hold, 0)]
+
+
+@dataclass(frozen=True)
+class Writing:
+    """How a language model's tokens become text, for a decoder outside the model (the
+    server's batched decoding): each token's piece, how many units (characters, words, lines)
+    a piece counts for, and the tidying of a finished or partial sample."""
+
+    piece: Callable[[int], str]
+    counts: Callable[[str], int]
+    finish: Callable[[str], str]
 
 
 def generate_texts(
@@ -253,7 +328,7 @@ def generate_texts(
     A stop string ends its sample early and is cut off, together with nothing else: the text
     before it is returned.
     """
-    samples = [_Sample(counter, stops) for counter in counters]
+    samples = [Sample(counter, stops) for counter in counters]
     for tokens in stream:
         for sample, token in zip(samples, tokens.tolist(), strict=True):
             if not sample.done:

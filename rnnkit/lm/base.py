@@ -32,7 +32,13 @@ from rnnkit.data.tokenstore import (
     prepare,
 )
 from rnnkit.data.vocab import CharVocab, WordVocab
-from rnnkit.decoding.sampling import Counter, SamplingConfig, generate_texts, token_stream
+from rnnkit.decoding.sampling import (
+    Counter,
+    SamplingConfig,
+    Writing,
+    generate_texts,
+    token_stream,
+)
 from rnnkit.errors import RnnkitError
 from rnnkit.lm import planning
 from rnnkit.lm.learner import OptimSettings, TorchLMLearner, stream_loss
@@ -591,6 +597,17 @@ class LanguageModel(Estimator, Generic[V]):
 
     def _info_extra(self) -> dict[str, Any]:
         return {"vocab": self._require_vocab().summary()}
+
+    def writing(self, unit: str | None = None) -> Writing:
+        """How this model's tokens read as text, with sizes counted in ``unit`` (its own
+        ``unit``, or ``"lines"``), for a decoder that steps many samples itself: the pieces,
+        counts and tidying that :meth:`generate` uses."""
+        size_name = {self.unit: self.size_name, "lines": "n_lines"}.get(unit or self.unit)
+        if size_name is None:
+            raise RnnkitError(f"a {type(self).__name__} counts {self.unit} or lines, not {unit}")
+        sizes: dict[str, int | None] = {self.size_name: None, "n_lines": None, size_name: 1}
+        piece = self._piece(self._require_vocab())
+        return Writing(piece, self._counts(size_name), lambda text: self._finish(text, sizes))
 
     def _require_model(self) -> RecurrentLM:
         model = super()._require_model()
