@@ -57,6 +57,7 @@ class TorchLMLearner(TorchLearner):
         opt: OptimSettings,
         eval_seq_len: int,
         sampler: Callable[[], str] | None = None,
+        val_labels: np.ndarray | None = None,
     ) -> None:
         optimizer = torch.optim.AdamW(
             _param_groups(model, opt.weight_decay), lr=0.0, betas=(opt.beta1, opt.beta2)
@@ -64,7 +65,7 @@ class TorchLMLearner(TorchLearner):
         super().__init__(model, optimizer)
         self.model, self.val_ids, self.opt = model, val_ids, opt
         self.eval_seq_len = eval_seq_len
-        self.sampler = sampler
+        self.sampler, self.val_labels = sampler, val_labels
         self.state: State | None = None
 
     def train_step(self, batch: Batch, lr: float) -> float:
@@ -76,7 +77,8 @@ class TorchLMLearner(TorchLearner):
             group["lr"] = lr
         device = self.model.embed.weight.device
         inputs, targets = batch.inputs.to(device), batch.targets.to(device)
-        features, state = self.model.features(inputs, self.state)  # [B, T, H]
+        labels = None if batch.labels is None else batch.labels.to(device)
+        features, state = self.model.features(inputs, self.state, labels)  # [B, T, H]
         self.state = detach_state(state)
         loss = self.model.nll(features, targets)
         self.optimizer.zero_grad(set_to_none=True)
@@ -86,7 +88,7 @@ class TorchLMLearner(TorchLearner):
         return loss.item()
 
     def validate(self) -> float:
-        return stream_loss(self.model, self.val_ids, self.eval_seq_len)
+        return stream_loss(self.model, self.val_ids, self.eval_seq_len, labels=self.val_labels)
 
     def sample(self) -> str:
         return self.sampler() if self.sampler is not None else ""
@@ -113,17 +115,25 @@ def _param_groups(model: RecurrentLM, weight_decay: float) -> list[dict[str, Any
     decay: list[torch.nn.Parameter] = []
     keep: list[torch.nn.Parameter] = []
     for name, p in model.named_parameters():
-        (decay if p.dim() >= 2 and not name.startswith("embed.") else keep).append(p)
+        table = name.startswith(("embed.", "label_embed."))
+        (decay if p.dim() >= 2 and not table else keep).append(p)
     return [{"params": decay, "weight_decay": weight_decay}, {"params": keep, "weight_decay": 0.0}]
 
 
 @torch.inference_mode()
-def stream_loss(model: RecurrentLM, ids: np.ndarray, seq_len: int, streams: int = 32) -> float:
+def stream_loss(
+    model: RecurrentLM,
+    ids: np.ndarray,
+    seq_len: int,
+    streams: int = 32,
+    labels: np.ndarray | None = None,
+) -> float:
     """Mean next-token cross-entropy (nats) over every position of ``ids`` after the first.
 
     The text is read as ``streams`` contiguous streams with the hidden state carried, as in
     training; the few positions left over after an even split are scored in a last, single
-    stream, so every one of the ``len(ids) - 1`` predictions counts exactly once.
+    stream, so every one of the ``len(ids) - 1`` predictions counts exactly once. A
+    conditioned model reads ``labels`` (one per id) beside the ids.
     """
     model.eval()
     n = len(ids) - 1
@@ -133,19 +143,26 @@ def stream_loss(model: RecurrentLM, ids: np.ndarray, seq_len: int, streams: int 
     per = n // b
     data = torch.from_numpy(np.ascontiguousarray(ids, dtype=np.int64))
     data = data.to(model.embed.weight.device)
+    lab = None if labels is None else torch.from_numpy(labels.astype(np.int64)).to(data.device)
     x = data[: b * per].view(b, per)
     y = data[1 : b * per + 1].view(b, per)
-    total = _chunked_sum(model, x, y, seq_len)
+    xl = None if lab is None else lab[: b * per].view(b, per)
+    total = _chunked_sum(model, x, y, seq_len, xl)
     if b * per < n:
         tail = data[b * per :]
-        total += _chunked_sum(model, tail[:-1].unsqueeze(0), tail[1:].unsqueeze(0), seq_len)
+        tl = None if lab is None else lab[b * per : -1].unsqueeze(0)
+        total += _chunked_sum(model, tail[:-1].unsqueeze(0), tail[1:].unsqueeze(0), seq_len, tl)
     return total / n
 
 
-def _chunked_sum(model: RecurrentLM, x: Tensor, y: Tensor, seq_len: int) -> float:
+def _chunked_sum(
+    model: RecurrentLM, x: Tensor, y: Tensor, seq_len: int, labels: Tensor | None = None
+) -> float:
     state: State | None = None
     total = 0.0
     for start in range(0, x.shape[1], seq_len):
-        features, state = model.features(x[:, start : start + seq_len], state)
-        total += model.nll(features, y[:, start : start + seq_len], reduction="sum").item()
+        window = slice(start, start + seq_len)
+        chunk_labels = None if labels is None else labels[:, window]
+        features, state = model.features(x[:, window], state, chunk_labels)
+        total += model.nll(features, y[:, window], reduction="sum").item()
     return total
