@@ -79,12 +79,13 @@ def as_clean(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def judge(target: Callable[[str], str], length: int) -> tuple[TfidfLogReg, float]:
-    """A char n-gram judge on real train passages (labels: ``target`` of the genre) and its
-    accuracy on the real test passages (the ceiling)."""
-    train = works.passages("train", length, target="genre")
-    test = works.passages("test", length, target="genre")
-    clf = TfidfLogReg(analyzer="char").fit(train.texts, [target(g) for g in train.labels])
+def judge(target: Callable[[str], str], every: int) -> tuple[TfidfLogReg, float]:
+    """A char n-gram judge on every ``every``-th real train passage (labels: ``target`` of the
+    genre) and its accuracy on the real test passages (the ceiling)."""
+    train = works.passages("train", JUDGE_CHARS, target="genre")
+    test = works.passages("test", JUDGE_CHARS, target="genre")
+    texts, labels = train.texts[::every], [target(g) for g in train.labels[::every]]
+    clf = TfidfLogReg(analyzer="char").fit(texts, labels)
     return clf, float(clf.score(test.texts, [target(g) for g in test.labels]))
 
 
@@ -121,15 +122,20 @@ class Copies:
         return False
 
 
-def train_models(minutes: float, seed: int) -> tuple[CharLM, CharLM, str]:
-    """The genre-conditioned model and an unconditioned one on the same text and budget."""
+def train_models(minutes: float, seed: int, models: Path) -> tuple[CharLM, CharLM, str]:
+    """The genre-conditioned model and an unconditioned one on the same text and budget
+    (trained into ``models``, or loaded from there when a run left them)."""
     # Short validations: on a shared CPU they would take much of the budget.
     settings: dict[str, Any] = {"seed": seed, "val_max_chars": VAL_CHARS, "evals": 5}
-    cond = CharLM(**settings).fit("shakespeare-works", condition="genre", minutes=minutes)
     docs = conditioning.read_documents("shakespeare-works", "genre", 0.1, seed)
     train, val = docs.text("train"), docs.text("validation")
+    if (models / "conditioned").exists() and (models / "unconditioned").exists():
+        return CharLM.load(models / "conditioned"), CharLM.load(models / "unconditioned"), train
+    cond = CharLM(**settings).fit(
+        "shakespeare-works", condition="genre", minutes=minutes, out_dir=models / "conditioned"
+    )
     plain = CharLM(**settings, val_fraction=len(val) / (len(train) + len(val)))
-    plain.fit(text=train + val, minutes=minutes)
+    plain.fit(text=train + val, minutes=minutes, out_dir=models / "unconditioned")
     return cond, plain, train
 
 
@@ -146,7 +152,7 @@ def held_out(lm: CharLM, length: int, limit: int) -> tuple[list[str], list[str]]
     return texts[::every][:limit], labels[::every][:limit]
 
 
-def likelihood(cond: CharLM, plain: CharLM, length: int, limit: int) -> dict[str, Any]:
+def likelihood(cond: CharLM, plain: CharLM, length: int, limit: int, every: int) -> dict[str, Any]:
     texts, labels = held_out(cond, length, limit)
     styles, start = cond.styles, cond._document_start()
     per_char: dict[str, list[float]] = {"conditioned": [], "unconditioned": []}
@@ -159,7 +165,7 @@ def likelihood(cond: CharLM, plain: CharLM, length: int, limit: int) -> dict[str
         per_char["unconditioned"].append(float(one[0]) / len(text))
         best.append(styles[int(np.argmin(nats))] == genre)
         bayes.append(conditioning.classify(nats, cond._require_conditioning()).label == genre)
-    genre_judge, _ = judge(str, JUDGE_CHARS)
+    genre_judge, _ = judge(str, every)
     log2 = np.log(2)
     return {
         "passages": len(texts),
@@ -174,9 +180,11 @@ def likelihood(cond: CharLM, plain: CharLM, length: int, limit: int) -> dict[str
     }
 
 
-def sampling(lm: CharLM, n: int, chars: int, long_chars: int, temperature: float) -> dict:
-    genre_judge, genre_ceiling = judge(str, JUDGE_CHARS)
-    form_judge, form_ceiling = judge(form, JUDGE_CHARS)
+def sampling(
+    lm: CharLM, n: int, chars: int, long_chars: int, temperature: float, every: int
+) -> dict[str, Any]:
+    genre_judge, genre_ceiling = judge(str, every)
+    form_judge, form_ceiling = judge(form, every)
     out: dict[str, Any] = {"ceiling": {"genre": genre_ceiling, "form": form_ceiling}}
     samples = {
         style: lm.generate_batch(n, n_chars=chars, style=style, seed=1, temperature=temperature)
@@ -237,18 +245,30 @@ def main() -> None:
     parser.add_argument("--temperature", type=float, default=0.8)
     parser.add_argument("--passages", type=int, default=300, help="held-out passages scored")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--threads", type=int, default=torch.get_num_threads(), help="torch threads (a busy CPU: 1)"
+    )
+    parser.add_argument("--judge-every", type=int, default=1, help="judges: every n-th passage")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "conditioning.json")
+    parser.add_argument(
+        "--models",
+        type=Path,
+        default=HERE.parent / "runs" / "conditioning",
+        help="where the two models are saved (and loaded from, if a run left them)",
+    )
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     start = time.perf_counter()
-    cond, plain, train_text = train_models(args.minutes, args.seed)
+    cond, plain, train_text = train_models(args.minutes, args.seed, args.models)
     report: dict[str, Any] = {"args": {k: str(v) for k, v in vars(args).items()}}
     report["training"] = {
         name: {k: lm.info()["stats"][k] for k in ("steps", "best_val_loss")}
         | {"hidden_size": lm.info()["hidden_size"]}
         for name, lm in (("conditioned", cond), ("unconditioned", plain))
     }
-    report["likelihood"] = likelihood(cond, plain, 500, args.passages)
-    found = sampling(cond, args.samples, args.chars, args.long_chars, args.temperature)
+    every = args.judge_every
+    report["likelihood"] = likelihood(cond, plain, 500, args.passages, every)
+    found = sampling(cond, args.samples, args.chars, args.long_chars, args.temperature, every)
     copies = Copies(train_text)
     every = [t for texts in found["samples"].values() for t in texts]
     found["copied"] = share([copies.copied(t) for t in every])

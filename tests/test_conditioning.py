@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import numpy as np
@@ -207,3 +208,24 @@ def test_cli_trains_generates_and_lists_styles(toy: Path, tmp_path: Path) -> Non
     bad = runner.invoke(cli, ["generate", str(out), "--style", "mid", "--chars", "5"])
     assert bad.exit_code == 2 and "unknown style 'mid'" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_the_generation_view_is_the_clean_view_with_speaker_turns() -> None:
+    from rnnkit.data import works
+
+    for work in works.works():
+        lines = [line for _, line in work.generation_lines()]
+        # Turn j opens before clean line k: in the generation view it is line k + j.
+        at = {k + j: name for j, (k, name) in enumerate(work.turns)}
+        assert [lines[i] for i in at] == list(at.values())
+        assert [x for i, x in enumerate(lines) if i not in at] == work.clean.split("\n")
+        if work.form == "play":
+            assert len(work.turns) > 100
+            # "HAMLET.", "2. QUEEN.", "HORATIO and MARCELLUS.": a capital name, then a stop.
+            assert all(re.fullmatch(r"(\d\. ?)?[A-Z]{2}.*\.", name) for name in at.values())
+        else:
+            assert work.turns == ()
+    forms = works.documents("test", "form")
+    assert sorted(set(forms.labels)) == ["play", "poem", "sonnet"]
+    sonnet = forms.texts[forms.labels.index("sonnet")]
+    assert not any(line.endswith(".") and line.isupper() for line in sonnet.split("\n"))
