@@ -280,6 +280,10 @@ def main() -> None:
     write_report(report, args.out)
 
 
+def pair(a: float, b: float) -> str:
+    return f"{a:.3f} / {b:.3f}"
+
+
 def show(r: dict[str, Any]) -> None:
     lk, fm, hd = r["likelihood"], r["form"], r["holding"]
     rows = [
@@ -288,24 +292,12 @@ def show(r: dict[str, Any]) -> None:
         ("play samples judged play", r["play_judged_play"], ">= 0.95"),
         ("four genres: judged accuracy", r["drama_accuracy"], ">= 0.50"),
         ("four genres: unconditioned rate", r["drama_floor"], "+0.20 above"),
-        (
-            "judge ceiling, genre / form",
-            f"{r['ceiling']['genre']:.3f} / {r['ceiling']['form']:.3f}",
-            "",
-        ),
-        (
-            "holding: first 500 / 1500-2000",
-            f"{hd['first_500']:.3f} / {hd['last_500']:.3f}",
-            ">= 0.9x",
-        ),
+        ("judge ceiling, genre / form", pair(r["ceiling"]["genre"], r["ceiling"]["form"]), ""),
+        ("holding: first 500 / 1500-2000", pair(hd["first_500"], hd["last_500"]), ">= 0.9x"),
         ("bits/char conditioned", lk["bpc_conditioned"], "<= uncond."),
         ("bits/char unconditioned", lk["bpc_unconditioned"], ""),
         ("true genre scores best", lk["true_label_best"], ">= 0.90"),
-        (
-            "classify (Bayes) / judge accuracy",
-            f"{lk['classify_accuracy']:.3f} / {lk['judge_accuracy']:.3f}",
-            "",
-        ),
+        ("classify / judge accuracy", pair(lk["classify_accuracy"], lk["judge_accuracy"]), ""),
         ("sonnet lines of 9-11 syllables", fm["ten_syllables"], ">= 0.75"),
         ("real sonnets, same counter", fm["real_sonnets_ten_syllables"], ""),
         ("sonnet lines without speaker prefix", fm["no_speaker_prefix"], ">= 0.98"),
