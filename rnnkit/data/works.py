@@ -305,7 +305,7 @@ def documents(split: str, condition: str) -> Passages:
 
     Example:
         >>> docs = documents("validation", "form")
-        >>> sorted(set(docs.labels)), docs.texts[0].count("\n") > 100
+        >>> sorted(set(docs.labels)), docs.texts[0].count("\\n") > 100
         (['play', 'poem', 'sonnet'], True)
     """
     if condition not in CONDITIONS:
