@@ -155,13 +155,16 @@ def held_out(lm: CharLM, length: int, limit: int) -> tuple[list[str], list[str]]
 def likelihood(cond: CharLM, plain: CharLM, length: int, limit: int, every: int) -> dict[str, Any]:
     texts, labels = held_out(cond, length, limit)
     styles, start = cond.styles, cond._document_start()
-    per_char: dict[str, list[float]] = {"conditioned": [], "unconditioned": []}
+    per_char: dict[str, list[float]] = {"conditioned": [], "unconditioned": [], "no_label": []}
     best, bayes = [], []
     for text, genre in zip(texts, labels, strict=True):
         ids = np.concatenate([start, cond._require_vocab().encode(text)])
-        nats = conditioning.text_nats(cond._require_model(), ids, torch.arange(len(styles)))
+        # Every style, and the last row "no label": the same model, unconditioned.
+        rows = conditioning.text_nats(cond._require_model(), ids, torch.arange(len(styles) + 1))
+        nats = rows[:-1]
         one = conditioning.text_nats(plain._require_model(), ids, None)
         per_char["conditioned"].append(nats[styles.index(genre)] / len(text))
+        per_char["no_label"].append(float(rows[-1]) / len(text))
         per_char["unconditioned"].append(float(one[0]) / len(text))
         best.append(styles[int(np.argmin(nats))] == genre)
         bayes.append(conditioning.classify(nats, cond._require_conditioning()).label == genre)
@@ -172,6 +175,7 @@ def likelihood(cond: CharLM, plain: CharLM, length: int, limit: int, every: int)
         "passage_chars": length,
         "bpc_conditioned": float(np.mean(per_char["conditioned"]) / log2),
         "bpc_unconditioned": float(np.mean(per_char["unconditioned"]) / log2),
+        "bpc_no_label": float(np.mean(per_char["no_label"]) / log2),
         "true_label_best": share(best),
         "classify_accuracy": share(bayes),
         "judge_accuracy": share(
@@ -262,7 +266,7 @@ def main() -> None:
     cond, plain, train_text = train_models(args.minutes, args.seed, args.models)
     report: dict[str, Any] = {"args": {k: str(v) for k, v in vars(args).items()}}
     report["training"] = {
-        name: {k: lm.info()["stats"][k] for k in ("steps", "best_val_loss")}
+        name: {k: lm.info()["stats"][k] for k in ("steps", "tokens_seen", "best_val_loss")}
         | {"hidden_size": lm.info()["hidden_size"]}
         for name, lm in (("conditioned", cond), ("unconditioned", plain))
     }
@@ -295,7 +299,8 @@ def show(r: dict[str, Any]) -> None:
         ("judge ceiling, genre / form", pair(r["ceiling"]["genre"], r["ceiling"]["form"]), ""),
         ("holding: first 500 / 1500-2000", pair(hd["first_500"], hd["last_500"]), ">= 0.9x"),
         ("bits/char conditioned", lk["bpc_conditioned"], "<= uncond."),
-        ("bits/char unconditioned", lk["bpc_unconditioned"], ""),
+        ("bits/char unconditioned model", lk["bpc_unconditioned"], ""),
+        ("bits/char same model, no label", lk["bpc_no_label"], ""),
         ("true genre scores best", lk["true_label_best"], ">= 0.90"),
         ("classify / judge accuracy", pair(lk["classify_accuracy"], lk["judge_accuracy"]), ""),
         ("sonnet lines of 9-11 syllables", fm["ten_syllables"], ">= 0.75"),
