@@ -266,7 +266,9 @@ def main() -> None:
     cond, plain, train_text = train_models(args.minutes, args.seed, args.models)
     report: dict[str, Any] = {"args": {k: str(v) for k, v in vars(args).items()}}
     report["training"] = {
-        name: {k: lm.info()["stats"][k] for k in ("steps", "tokens_seen", "best_val_loss")}
+        name: {
+            k: lm.info()["stats"][k] for k in ("steps", "tokens_seen", "elapsed_s", "best_val_loss")
+        }
         | {"hidden_size": lm.info()["hidden_size"]}
         for name, lm in (("conditioned", cond), ("unconditioned", plain))
     }
