@@ -20,6 +20,8 @@ __all__ = [
     "CharLM",
     "Forecaster",
     "RnnkitError",
+    "Seq2Seq",
+    "TabularModel",
     "Text",
     "TextClassifier",
     "WordLM",
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
     from rnnkit.embed.vectors import WordVectors
     from rnnkit.lm.charlm import CharLM
     from rnnkit.lm.wordlm import WordLM
+    from rnnkit.seq2seq.seq2seq import Seq2Seq
+    from rnnkit.tabular.model import TabularModel
     from rnnkit.timeseries.forecaster import Forecaster
 
 #: Public classes by name, with the module that defines each (imported on first use).
@@ -43,6 +47,8 @@ _LAZY = {
     "WordVectors": "rnnkit.embed.vectors",
     "Forecaster": "rnnkit.timeseries.forecaster",
     "Text": "rnnkit.data.sources",
+    "Seq2Seq": "rnnkit.seq2seq.seq2seq",
+    "TabularModel": "rnnkit.tabular.model",
 }
 
 

@@ -24,10 +24,12 @@ LAYERS = {
     "lm": 5,
     "classify": 5,
     "timeseries": 5,
+    "seq2seq": 5,
+    "tabular": 5,
     "cli": 6,
 }
 #: Capabilities of one layer stay independent of each other.
-INDEPENDENT = {"lm", "classify", "timeseries"}
+INDEPENDENT = {"lm", "classify", "timeseries", "seq2seq", "tabular"}
 #: The package's face re-exports the public classes lazily, by name.
 FACE = {"__init__", "__main__"}
 

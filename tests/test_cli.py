@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from rnnkit.cli import cli
+from rnnkit.cli.verbs import VERBS
 
 TINY_FLAGS = [
     "--hidden-size",
@@ -160,7 +161,8 @@ def test_train_lm_names_the_kind_so_a_corpus_may_be_called_classifier(
 def test_train_lists_its_kinds() -> None:
     code, out, _ = _run("train", "--help")
     kinds = [line.split()[0] for line in out.split("Commands:")[1].splitlines() if line]
-    assert code == 0 and kinds == ["lm", "classifier"]
+    table = [verb.name.split()[1] for verb in VERBS if verb.name.startswith("train ")]
+    assert code == 0 and kinds == table and kinds[:2] == ["lm", "classifier"]
     assert "`rnnkit train CORPUS` is `rnnkit train lm CORPUS`" in " ".join(out.split())
 
 

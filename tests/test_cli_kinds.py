@@ -79,7 +79,8 @@ def test_evaluate_and_predict_say_which_kinds_they_take(saved: dict[str, Path]) 
     code, _, err = _run("predict", saved["word_vectors"], "a text")
     assert (
         code == 2
-        and err == "error: rnnkit predict works on classifier; this folder holds a word_vectors\n"
+        and err
+        == "error: rnnkit predict works on classifier, tabular; this folder holds a word_vectors\n"
     )
     code, out, _ = _run("predict", saved["classifier"], "good fun", "--json")
     assert code == 0 and json.loads(out)["label"] in ("pos", "neg")

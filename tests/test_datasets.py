@@ -82,7 +82,9 @@ def files_under(folder: Path) -> list[Path]:
 def test_registry_is_complete() -> None:
     assert catalog.names() == [
         "alice",
+        "cmudict",
         "co2",
+        "dates",
         "elec_equip",
         "etth1",
         "gas_furnace",
@@ -94,7 +96,9 @@ def test_registry_is_complete() -> None:
         "melbourne_temp",
         "milk",
         "nile",
+        "nycflights13",
         "ptb",
+        "reverse",
         "shakespeare",
         "shakespeare-works",
         "sunspots",
@@ -204,7 +208,7 @@ def test_bad_cache_file_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_unknown_names_and_splits() -> None:
-    with pytest.raises(RnnkitError, match=r"unknown dataset 'ptbb' \(known: alice, co2, "):
+    with pytest.raises(RnnkitError, match=r"unknown dataset 'ptbb' \(known: alice, cmudict, co2, "):
         catalog.load("ptbb")
     with pytest.raises(RnnkitError, match="unknown dataset"):
         catalog.info("nope")
@@ -332,3 +336,10 @@ def test_real_ptb_validation_and_gzipped_wikitext() -> None:
     assert catalog.load("ptb", split="validation", data_dir=SHARED).count("\n") == 3_370
     valid = catalog.DATASETS["wikitext2"].files[1]  # stored gzipped; pinned on its content
     assert registry._local(valid, SHARED) == SHARED / "wikitext-2" / "wiki.valid.tokens.gz"
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the shared data mirror is absent")
+def test_real_nycflights13_tables() -> None:
+    tables = catalog.load("nycflights13", data_dir=SHARED)
+    assert tables["flights"].shape == (336_776, 19) and tables["airports"].shape == (1_458, 8)
+    assert tables["flights"]["arr_delay"].isna().sum() > 0  # cancelled flights

@@ -36,7 +36,9 @@ KINDS: dict[str, Kind] = {
         evaluate="rnnkit.classify.cli:evaluate",
         predict="rnnkit.classify.cli:predict",
     ),
+    "seq2seq": Kind("rnnkit.seq2seq.seq2seq:Seq2Seq", evaluate="rnnkit.seq2seq.cli:evaluate"),
     "forecaster": Kind("rnnkit.timeseries.forecaster:Forecaster"),
+    "tabular": Kind("rnnkit.tabular.model:TabularModel", predict="rnnkit.tabular.cli:predict"),
     WORD_VECTORS: Kind("rnnkit.embed.vectors:WordVectors"),
 }
 

@@ -84,7 +84,8 @@ def predict(
 ) -> None:
     """Label TEXTS (and the lines of --file) with the classifier in MODEL_DIR: the label and the
     probability of every class, or with more than 5 classes the 5 most likely (and each work's
-    genre, for a shakespeare-works model by work). A text of a few words is warned of."""
+    genre, for a shakespeare-works model by work). A text of a few words is warned of. With a
+    tabular model, TEXTS are CSV files of rows: prints a CSV of their predictions."""
     from rnnkit.data.labelled import read_text
 
     batch = list(texts)

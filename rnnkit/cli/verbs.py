@@ -42,13 +42,30 @@ VERBS: tuple[Verb, ...] = (
         "A recurrent text classifier, on labelled texts.",
         "rnnkit.classify.cli:train",
     ),
+    Verb(
+        "train seq2seq",
+        "An encoder-decoder with attention, on pairs.",
+        "rnnkit.seq2seq.cli:train",
+    ),
+    Verb(
+        "train tabular",
+        "Entity embeddings and an MLP, on a table (CSV).",
+        "rnnkit.tabular.cli:train",
+    ),
     Verb("generate", "Generate text with a language model.", "rnnkit.lm.cli:generate"),
     Verb(
         "evaluate",
         "Score a saved model on data (loss, or accuracy and confusion).",
         "rnnkit.cli.saved:evaluate",
     ),
-    Verb("predict", "Label texts with a saved classifier.", "rnnkit.cli.saved:predict"),
+    Verb(
+        "predict", "Predict with a saved classifier or tabular model.", "rnnkit.cli.saved:predict"
+    ),
+    Verb(
+        "translate",
+        "Translate texts with a seq2seq model.",
+        "rnnkit.seq2seq.cli:translate",
+    ),
     Verb(
         "info",
         "Describe any saved folder: model, forecaster or word vectors.",
@@ -59,6 +76,11 @@ VERBS: tuple[Verb, ...] = (
         "embed",
         "Word vectors (word2vec): train, query, evaluate, plot, export.",
         "rnnkit.embed.cli:embed",
+    ),
+    Verb(
+        "embed-map",
+        "Draw a tabular model's embedding of a column as a map.",
+        "rnnkit.tabular.cli:embed_map",
     ),
     Verb(
         "forecast",

@@ -52,6 +52,19 @@ class ClassifierEvaluation(Evaluation):
     components: NotRequired[dict[str, float]]  # with a baseline only
 
 
+class Seq2SeqEvaluation(Evaluation):
+    """A sequence-to-sequence model's evaluation: the core (teacher-forced cross-entropy per
+    target symbol), the share of outputs matching a reference, the word error rate (1 - exact
+    match), the token error rate (symbol edits against the closest reference: the phoneme
+    error rate of G2P), the number of pairs and the beam width used."""
+
+    exact_match: float
+    word_error_rate: float
+    token_error_rate: float
+    pairs: int
+    beam: int
+
+
 def scores(loss: float, tokens: int, unit: str) -> Evaluation:
     """The core fields for a mean loss of ``loss`` nats over ``tokens`` units."""
     return {

@@ -1,0 +1,1 @@
+"""Sequence to sequence with attention: :class:`~rnnkit.seq2seq.seq2seq.Seq2Seq`."""

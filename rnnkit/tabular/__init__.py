@@ -1,0 +1,1 @@
+"""Tabular data with entity embeddings: :class:`~rnnkit.tabular.model.TabularModel`."""
