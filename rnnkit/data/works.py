@@ -46,7 +46,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -132,6 +132,10 @@ GENRES: dict[str, str] = {
     **dict.fromkeys(_POEM, "poem"),
 }
 _VERSE = ("sonnets", "poem")
+#: The form of a genre's works (any other genre: ``play``).
+FORMS = {"sonnets": "sonnet", "poem": "poem"}
+#: What a conditioned language model can be conditioned on (:func:`documents`).
+CONDITIONS = ("genre", "work", "form")
 
 
 @dataclass(frozen=True)
@@ -149,11 +153,36 @@ class Work:
     genre: str
     text: str
     clean_lines: tuple[tuple[int, str], ...]
+    #: Where a speaker's turn starts in ``clean_lines`` (a position), and the name (``NAME.``).
+    turns: tuple[tuple[int, str], ...] = ()
 
     @property
     def clean(self) -> str:
         """The clean view: the kept lines, one a line."""
         return "\n".join(line for _, line in self.clean_lines)
+
+    @property
+    def form(self) -> str:
+        """``sonnet`` (The Sonnets), ``poem`` or ``play``."""
+        return FORMS.get(self.genre, "play")
+
+    def generation_lines(self) -> list[tuple[int, str]]:
+        """The generation view: the clean lines with each speaker's turn opened by the name on
+        its own line (``HAMLET.``), so that every play is in one layout; a poem's lines are
+        its clean lines. Each with the raw line it comes from.
+
+        Example:
+            >>> hamlet = next(w for w in works() if "HAMLET" in w.title)
+            >>> [line for _, line in hamlet.generation_lines()[:2]]
+            ['BARNARDO.', "Who's there?"]
+        """
+        names = dict(self.turns)
+        lines: list[tuple[int, str]] = []
+        for k, (i, line) in enumerate(self.clean_lines):
+            if k in names:
+                lines.append((i, names[k]))
+            lines.append((i, line))
+        return lines
 
 
 class Passages(NamedTuple):
@@ -262,13 +291,47 @@ def blocks(work: Work, split: str, clean: bool = True) -> list[str]:
         >>> len(blocks(works()[0], "train")) == 8 * len(blocks(works()[0], "test"))
         True
     """
-    _split(split)
-    raw = work.text.split("\n")
-    spans = _block_spans(work)
-    chosen = [span for i, span in enumerate(spans) if _CYCLE[i % len(_CYCLE)] == split]
+    chosen = _chosen_spans(work, split)
     if clean:
-        return ["\n".join(t for i, t in work.clean_lines if a <= i < b) for a, b in chosen]
+        return _cut_lines(work.clean_lines, chosen)
+    raw = work.text.split("\n")
     return ["\n".join(raw[a:b]) for a, b in chosen]
+
+
+def documents(split: str, condition: str) -> Passages:
+    """Every block of ``split`` in the generation view (see :meth:`Work.generation_lines`),
+    one text a block, labelled by ``condition``: the work's ``genre``, its title (``work``)
+    or its ``form``. What a language model conditioned on a style trains on.
+
+    Example:
+        >>> docs = documents("validation", "form")
+        >>> sorted(set(docs.labels)), docs.texts[0].count("\\n") > 100
+        (['play', 'poem', 'sonnet'], True)
+    """
+    if condition not in CONDITIONS:
+        raise RnnkitError(
+            f"shakespeare-works is conditioned on {', '.join(CONDITIONS)}, not {condition!r}"
+        )
+    texts: list[str] = []
+    labels: list[str] = []
+    for work in works():
+        label = {"genre": work.genre, "work": work.title, "form": work.form}[condition]
+        found = _cut_lines(work.generation_lines(), _chosen_spans(work, split))
+        texts += found
+        labels += [label] * len(found)
+    return Passages(texts, labels)
+
+
+def _chosen_spans(work: Work, split: str) -> list[tuple[int, int]]:
+    """The line ranges of ``work``'s blocks that belong to ``split``."""
+    _split(split)
+    spans = _block_spans(work)
+    return [span for i, span in enumerate(spans) if _CYCLE[i % len(_CYCLE)] == split]
+
+
+def _cut_lines(lines: Sequence[tuple[int, str]], spans: list[tuple[int, int]]) -> list[str]:
+    """The text of ``lines`` (with their raw line numbers) within each span."""
+    return ["\n".join(t for i, t in lines if a <= i < b) for a, b in spans]
 
 
 def cut(block: str, passage_chars: int) -> Iterator[str]:
@@ -344,8 +407,8 @@ def _with_year(lines: list[str], heading: int) -> int:
 
 def _work(title: str, lines: list[str], text: str) -> Work:
     genre = GENRES[title]
-    kept = _verse(lines) if genre in _VERSE else _speeches(lines)
-    return Work(title, genre, text, tuple(kept))
+    kept, turns = (_verse(lines), []) if genre in _VERSE else _speeches(lines)
+    return Work(title, genre, text, tuple(kept), tuple(turns))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -379,19 +442,25 @@ _TYPOGRAPHY = str.maketrans(
 )
 
 
-def _speaker(line: str) -> tuple[str, int] | None:
-    """(the text after the name, the name's indent) when ``line`` opens a speech, else None."""
+#: (the text after the name, the name's indent, the name) of a line that opens a speech.
+Speaker = tuple[str, int, str]
+
+
+def _speaker(line: str) -> Speaker | None:
+    """(the text after the name, the name's indent, the name) when ``line`` opens a speech,
+    else None."""
     inline = _INLINE.fullmatch(line.rstrip())
     if inline and not inline.group(2).startswith(_HEADINGS):
-        return inline.group(3), len(inline.group(1))
+        return inline.group(3), len(inline.group(1)), inline.group(2)
     own = _OWN_LINE.fullmatch(line)
     if own and not own.group(1).startswith(_HEADINGS):
-        return "", _indent(line)
+        return "", _indent(line), own.group(1)
     return None
 
 
-def _speeches(lines: list[str]) -> list[tuple[int, str]]:
-    """The spoken lines of a play, with their line numbers, speaker names removed.
+def _speeches(lines: list[str]) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The spoken lines of a play, with their line numbers, speaker names removed; and the
+    turns: (the position in those lines where a speech's first kept line is, ``NAME.``).
 
     A speech opens at a speaker and runs on (over blank lines and stage directions) to the
     next speaker or heading; in the inline layout also to a location or stage direction at
@@ -406,10 +475,12 @@ def _speeches(lines: list[str]) -> list[tuple[int, str]]:
     speakers = [_speaker(line) for line in lines]
     margin, dialogue = _layout(lines, speakers)
     kept: list[tuple[int, str]] = []
+    turns: list[tuple[int, str]] = []
     open_ = direction = False
+    name: str | None = None  # the speaker whose first kept line is still to come
     for i, (line, speaker) in enumerate(zip(lines, speakers, strict=True)):
         if speaker is not None:
-            open_, direction, line = True, False, speaker[0]
+            open_, direction, line, name = True, False, speaker[0], _name(speaker[2])
         elif not line.strip():
             direction = False
             continue
@@ -422,11 +493,20 @@ def _speeches(lines: list[str]) -> list[tuple[int, str]]:
         direction = False
         line = _HALF_BRACKET.sub("", _TRAILING.sub(_first, line))
         if open_ and not _CAPITALS.search(line):
-            kept += _kept(i, line)
-    return kept
+            line_kept = _kept(i, line)
+            if line_kept and name is not None:
+                turns.append((len(kept), name))
+                name = None
+            kept += line_kept
+    return kept, turns
 
 
-def _layout(lines: list[str], speakers: list[tuple[str, int] | None]) -> tuple[int | None, int]:
+def _name(name: str) -> str:
+    """A speaker's name as the generation view writes it on its own line: ``KING HENRY.``"""
+    return " ".join(name.translate(_TYPOGRAPHY).split()) + "."
+
+
+def _layout(lines: list[str], speakers: list[Speaker | None]) -> tuple[int | None, int]:
     """The indent of inline speaker names (None when names stand on their own lines) and
     the indent of the dialogue, each the most common one in the play."""
     inline = Counter(s[1] for s in speakers if s is not None and s[0])

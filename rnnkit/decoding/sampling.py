@@ -118,6 +118,10 @@ class Stepper:
     ([V, G*H]), so each step costs one ``addmm`` per layer plus the gate arithmetic (PyTorch's
     gate order: LSTM i, f, g, o; GRU r, z, n). It reproduces ``RecurrentLM`` in eval mode.
 
+    A conditioned model's label enters layer 0 beside the token: its share of the input
+    projection (``label_embed @ W_ih[label part].T``) is folded into a second table, whose rows
+    for ``labels`` ([B]; None: "no label") are added to every step's token row.
+
     Example:
         >>> from rnnkit.models.recurrent_lm import ModelConfig
         >>> m = RecurrentLM(ModelConfig(vocab_size=6, hidden_size=8, embed_size=4)).eval()
@@ -127,7 +131,7 @@ class Stepper:
         (2, 6)
     """
 
-    def __init__(self, model: RecurrentLM) -> None:
+    def __init__(self, model: RecurrentLM, labels: Tensor | None = None) -> None:
         c = model.config
         self.cell, self.hidden = c.cell, c.hidden_size
         w = {k: v.detach() for k, v in model.state_dict().items()}
@@ -139,7 +143,14 @@ class Stepper:
         self.b_ih = [
             w[f"rnn.bias_ih_l{i}"] + (self.b_hh[i] if fold else 0) for i in range(c.num_layers)
         ]
-        self.table = w["embed.weight"] @ self.w_ih[0] + self.b_ih[0]  # [V, G*H]
+        w_token, w_label = self.w_ih[0][: c.embed_size], self.w_ih[0][c.embed_size :]
+        self.table = w["embed.weight"] @ w_token + self.b_ih[0]  # [V, G*H]
+        self.label_rows: Tensor | None = None  # [B, G*H]: each row's label, projected
+        if c.num_labels:
+            label_table = w["label_embed.weight"] @ w_label  # [L + 1, G*H]
+            self.label_rows = label_table[c.num_labels if labels is None else labels]
+        elif labels is not None:
+            raise RnnkitError("this model is not conditioned: it takes no labels")
         self.logits = _head(model)
 
     def init_state(self, batch: int) -> list[Tensor]:
@@ -156,6 +167,8 @@ class Stepper:
     def step(self, tokens: Tensor, state: list[Tensor]) -> tuple[Tensor, list[Tensor]]:
         """tokens [B] -> logits [B, V] and the new state."""
         x = self.table[tokens]  # [B, G*H]: layer 0's input projection, biases included
+        if self.label_rows is not None:
+            x = x + self.label_rows
         new_state = []
         for layer, s in enumerate(state):
             if layer > 0:
@@ -194,8 +207,11 @@ def _head(model: RecurrentLM) -> Callable[[Tensor], Tensor]:
 
 
 @torch.inference_mode()
-def prime(model: RecurrentLM, prompt_ids: Tensor, batch: int) -> tuple[Tensor, State]:
-    """Read the prompt [P] once for ``batch`` copies; returns last logits [B, V] and the state.
+def prime(
+    model: RecurrentLM, prompt_ids: Tensor, batch: int, labels: Tensor | None = None
+) -> tuple[Tensor, State]:
+    """Read the prompt [P] once for ``batch`` copies (under ``labels`` [B], for a conditioned
+    model); returns last logits [B, V] and the state.
 
     An empty prompt starts from the zero state and uniform logits (any first token).
     """
@@ -203,7 +219,7 @@ def prime(model: RecurrentLM, prompt_ids: Tensor, batch: int) -> tuple[Tensor, S
     if prompt_ids.numel() == 0:
         return torch.zeros(batch, model.config.vocab_size), state
     tokens = prompt_ids.unsqueeze(0).expand(batch, -1)  # [B, P]
-    logits, state = model(tokens, state)
+    logits, state = model(tokens, state, labels)
     return logits[:, -1], state
 
 
@@ -214,15 +230,17 @@ def token_stream(
     batch: int,
     cfg: SamplingConfig,
     seed: int | None,
+    labels: Tensor | None = None,
 ) -> Iterator[Tensor]:
-    """Endless stream of sampled token batches [B], one recurrent step each."""
+    """Endless stream of sampled token batches [B], one recurrent step each; a conditioned
+    model writes each row in the style of its label (``labels`` [B]; None: unconditioned)."""
     generator = rng.generator(seed)  # never the global RNG: many threads may sample at once
     if model.embed.weight.device.type != "cpu":
         # One token at a time, a GPU would spend its time launching kernels: sample on the CPU.
         model = copy.deepcopy(model).cpu()
     model.eval()
-    logits, model_state = prime(model, prompt_ids, batch)
-    stepper = Stepper(model)
+    logits, model_state = prime(model, prompt_ids, batch, labels)
+    stepper = Stepper(model, labels)
     state = stepper.from_model_state(model_state)
     while True:
         tokens = next_tokens(logits, cfg, generator)  # [B]

@@ -12,7 +12,7 @@ import logging
 import shutil
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
@@ -40,7 +40,8 @@ from rnnkit.decoding.sampling import (
     token_stream,
 )
 from rnnkit.errors import RnnkitError
-from rnnkit.lm import planning
+from rnnkit.lm import conditioning, planning
+from rnnkit.lm.conditioning import Classified, Conditioning, Documents
 from rnnkit.lm.learner import OptimSettings, TorchLMLearner, stream_loss
 from rnnkit.lm.numpy_learner import NumpyLMLearner
 from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
@@ -90,6 +91,9 @@ class TrainSettings:
     dist_timeout: float = DEFAULT_TIMEOUT  # seconds a rank waits for the others (torchrun)
     backend: str = "torch"
     device: str = "cpu"  # "cuda", "cuda:1", "mps" or "auto" (a GPU when there is one)
+    condition: str | None = None  # condition on a style (see rnnkit.lm.conditioning)
+    label_size: int = 16  # the style embedding's width, for a conditioned model
+    label_dropout: float = 0.1  # share of training windows read without their style
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,21 @@ class Splits:
     source: str
     sha256: str
     chars: int
+    documents: Documents | None = None  # a conditioned run's labelled documents
+
+
+@dataclass(frozen=True)
+class _Data(Generic[V]):
+    """What a run reads: the vocabulary, the training ids (a token store's by window) and the
+    validation ids, what describes the data, and a conditioned run's styles and token labels."""
+
+    vocab: V
+    train: np.ndarray | TokenSpan
+    validation: np.ndarray
+    described: dict[str, Any]
+    condition: Conditioning | None = None
+    train_labels: np.ndarray | None = None
+    val_labels: np.ndarray | None = None
 
 
 class LanguageModel(Estimator, Generic[V]):
@@ -148,6 +167,7 @@ class LanguageModel(Estimator, Generic[V]):
         self.settings_ = self.settings  # the settings of the last fit, with "auto" resolved
         self.model_: RecurrentLM | None = None
         self.vocab_: V | None = None
+        self.conditioning_: Conditioning | None = None
 
     # ----------------------------------------------------------------------- per kind
     def _build_vocab(self, data: Splits) -> V:
@@ -192,10 +212,16 @@ class LanguageModel(Estimator, Generic[V]):
         encoding: str = "utf-8",
         quiet: bool = False,
         data_dir: str | Path | None = None,
+        condition: str | None = None,
     ) -> Self:
         """Train on ``corpus`` (the bundled Shakespeare when neither it nor ``text`` is given)
         or on ``text``, the text itself, for a budget (5 minutes if none is given); returns
         ``self``.
+
+        ``condition`` (or the ``condition`` setting) trains a model conditioned on a style:
+        ``"genre"``, ``"work"`` or ``"form"`` of ``"shakespeare-works"``, or ``"label"`` of a
+        labelled corpus (a CSV / JSONL file or a class folder); see
+        :mod:`rnnkit.lm.conditioning`, :attr:`styles` and ``generate(style=...)``.
 
         A registry dataset with a validation split (e.g. ``"wikitext2"``) trains on its train
         split and validates on its validation split; any other text is split, first
@@ -207,19 +233,25 @@ class LanguageModel(Estimator, Generic[V]):
         budget_for(minutes, steps, epochs, 1)  # a bad budget fails before any work
         if corpus is not None and text is not None:
             raise RnnkitError("give a corpus or text=, not both")
+        if condition is not None:
+            self.settings = replace(self.settings, condition=condition)
         source = Text(text) if text is not None else corpus or DEFAULT_CORPUS
         quiet = quiet or not self._world().is_main  # rank 0 alone reports
-        source = self._stored(source, out_dir, quiet)
-        vocab, train_ids, val_ids, described = self._read(source, encoding, data_dir)
-        streams = self._streams(train_ids)
+        if self.settings.condition is None:  # labelled documents are read in memory
+            source = self._stored(source, out_dir, quiet)
+        data = self._read(source, encoding, data_dir)
+        vocab, train_ids, val_ids, cond = data.vocab, data.train, data.validation, data.condition
+        streams = self._streams(train_ids, data.train_labels)
         budget = budget_for(minutes, steps, epochs, streams.steps_per_epoch)
-        arch, settings, planned = self._plan(len(vocab), streams, val_ids, budget)
+        label_arch = self._label_arch(cond)
+        arch, settings, planned = self._plan(len(vocab), streams, val_ids, budget, label_arch)
+        arch = {**arch, **label_arch}
         if planned is not None and not quiet:
             chosen = ", ".join(f"{k} {arch[k]}" for k in self.defaults.planned)
             logger.info("planned %.1f epochs for this budget: %s", planned, chosen)
         # Only now that nothing can fail on the data is this object's old model replaced.
-        self.vocab_, self.settings_ = vocab, settings
-        self.info_ = {"corpus": described}
+        self.vocab_, self.settings_, self.conditioning_ = vocab, settings, cond
+        self.info_ = {"corpus": data.described}
         if planned is not None:
             self.info_["planned_epochs"] = round(planned, 2)
 
@@ -227,7 +259,7 @@ class LanguageModel(Estimator, Generic[V]):
             self.model_ = RecurrentLM(self._model_config(len(vocab), arch))
             self._init_weights(self.model_, vocab)
             fork_rank_rng(self.settings.seed, self._world())
-            return self._make_trainer(streams, val_ids, out_dir), budget
+            return self._make_trainer(streams, val_ids, out_dir, data.val_labels), budget
 
         self._train(start, out_dir, quiet)
         return self
@@ -255,25 +287,43 @@ class LanguageModel(Estimator, Generic[V]):
         def prepare(lm: Self, config: dict[str, Any]) -> Trainer:
             source = corpus or config["corpus"]["source"]
             vocab = lm._require_vocab()
-            _, train_ids, val_ids, described = lm._read(source, encoding, data_dir, vocab)
-            if described["sha256"] != config["corpus"]["sha256"]:
-                raise RnnkitError(f"{described['source']} is not the text this run was trained on")
-            return lm._make_trainer(lm._streams(train_ids), val_ids, path)
+            data = lm._read(source, encoding, data_dir, vocab, lm.conditioning_)
+            if data.described["sha256"] != config["corpus"]["sha256"]:
+                raise RnnkitError(
+                    f"{data.described['source']} is not the text this run was trained on"
+                )
+            streams = lm._streams(data.train, data.train_labels)
+            return lm._make_trainer(streams, data.validation, path, data.val_labels)
 
         return cls._resume(path, prepare, minutes, steps, epochs, quiet)
 
     def _read(
-        self, source: Source, encoding: str, data_dir: str | Path | None, vocab: V | None = None
-    ) -> tuple[V, np.ndarray | TokenSpan, np.ndarray, dict[str, Any]]:
+        self,
+        source: Source,
+        encoding: str,
+        data_dir: str | Path | None,
+        vocab: V | None = None,
+        cond: Conditioning | None = None,
+    ) -> _Data[V]:
         """The vocabulary (``vocab``, or built from the training text), the training and
-        validation ids and what describes the data; a token store is read from disk (its
+        validation ids, what describes the data and, for a conditioned run, the style of every
+        token (by ``cond``, or found in the documents); a token store is read from disk (its
         training ids by window, as the run goes)."""
         if not isinstance(source, Text) and resolve(source).kind == "tokens":
-            return self._read_store(Path(source), vocab)
+            if self.settings.condition is not None:
+                raise RnnkitError(
+                    "a token store holds no labels: condition on a labelled corpus (a CSV / "
+                    "JSONL file, a class folder or shakespeare-works)"
+                )
+            return _Data(*self._read_store(Path(source), vocab))
         data = self._splits(source, encoding, data_dir)
         vocab = vocab if vocab is not None else self._build_vocab(data)
         train_ids, val_ids = self._encode(data, vocab)
-        return vocab, train_ids, val_ids, _described(data)
+        condition, docs = self.settings.condition, data.documents
+        if cond is None and docs is not None and condition is not None:
+            cond = docs.conditioning(condition)
+        labels = self._token_labels(data, vocab, cond, len(val_ids))
+        return _Data(vocab, train_ids, val_ids, _described(data), cond, *labels)
 
     def _stored(self, source: Source, out_dir: str | Path | None, quiet: bool) -> Source:
         """A text file of :data:`STORE_FROM` bytes or more trained with an ``out_dir`` becomes
@@ -320,6 +370,8 @@ class LanguageModel(Estimator, Generic[V]):
         return store.vocab, store.train(), val_ids, described  # type: ignore[return-value]
 
     def _splits(self, corpus: Source, encoding: str, data_dir: str | Path | None) -> Splits:
+        if self.settings.condition is not None:
+            return self._labelled_splits(corpus, self.settings.condition, encoding, data_dir)
         parts = read_splits(corpus, data_dir)
         if parts is not None and "validation" in parts:
             train, val = parts["train"].text, parts["validation"].text
@@ -330,6 +382,45 @@ class LanguageModel(Estimator, Generic[V]):
             source = whole.source
         text = Corpus(train + val, source)
         return Splits(train, val, source, text.sha256, len(text.text))
+
+    def _labelled_splits(
+        self, corpus: Source, condition: str, encoding: str, data_dir: str | Path | None
+    ) -> Splits:
+        """The labelled documents of a conditioned run, as the text of each split."""
+        if self.settings.backend != "torch":
+            raise RnnkitError("conditioning needs the torch backend")
+        s = self.settings
+        docs = conditioning.read_documents(
+            corpus, condition, s.val_fraction, s.seed, encoding, data_dir
+        )
+        train, val = docs.text("train"), docs.text("validation")
+        sha256 = Corpus(docs.fingerprint(), docs.source).sha256
+        return Splits(train, val, str(corpus), sha256, len(train) + len(val), docs)
+
+    def _token_labels(
+        self, data: Splits, vocab: V, cond: Conditioning | None, val_tokens: int
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The label id of every training and validation token (None, None: unconditioned)."""
+        if data.documents is None or cond is None:
+            return None, None
+
+        def count(text: str) -> int:
+            return len(vocab.encode(text))
+
+        train = data.documents.token_labels("train", cond, count)
+        val = data.documents.token_labels("validation", cond, count)
+        return train, val[:val_tokens]
+
+    def _label_arch(self, cond: Conditioning | None) -> dict[str, Any]:
+        """The model's conditioning options (none for an unconditioned run)."""
+        if cond is None:
+            return {}
+        s = self.settings
+        return {
+            "num_labels": len(cond.styles),
+            "label_size": s.label_size,
+            "label_dropout": s.label_dropout,
+        }
 
     def _resolved(
         self, seconds: float | None, passes: float | None = None
@@ -353,29 +444,49 @@ class LanguageModel(Estimator, Generic[V]):
         return train_ids, val_ids
 
     def _learner(
-        self, model: RecurrentLM, val_ids: np.ndarray, s: TrainSettings
+        self,
+        model: RecurrentLM,
+        val_ids: np.ndarray,
+        s: TrainSettings,
+        val_labels: np.ndarray | None = None,
     ) -> TorchLMLearner | NumpyLMLearner:
         model.to(self._device())
         assert s.weight_decay is not None
         opt = OptimSettings(s.weight_decay, clip=s.clip, grad_accum=s.grad_accum)
         world = self._world()
+        if val_labels is not None:  # conditioned runs are torch ones (_labelled_splits)
+            sample = self._training_sample
+            return TorchLMLearner(model, val_ids, opt, s.seq_len, sample, val_labels=val_labels)
         if not world.distributed:
             return LEARNERS[s.backend](model, val_ids, opt, s.seq_len, self._training_sample)
         if s.backend != "torch":
             raise RnnkitError(f"the {s.backend} backend trains in one process only")
         return TorchLMLearner(model, val_ids, opt, s.seq_len, self._training_sample, world)
 
-    def _streams(self, train_ids: np.ndarray | TokenSpan) -> TokenStreams:
+    def _streams(
+        self, train_ids: np.ndarray | TokenSpan, labels: np.ndarray | None = None
+    ) -> TokenStreams:
         s, world = self.settings, self._world()
-        return streams_for(train_ids, s.batch_size, s.seq_len, s.seed, world.rank, world.size)
+        if labels is None:
+            return streams_for(train_ids, s.batch_size, s.seq_len, s.seed, world.rank, world.size)
+        if world.distributed:
+            raise RnnkitError("a conditioned model trains in one process only (no --nproc)")
+        assert isinstance(train_ids, np.ndarray)  # labelled documents are read in memory
+        return TokenStreams(train_ids, s.batch_size, s.seq_len, s.seed, labels)
 
     def _plan(
-        self, vocab_size: int, streams: TokenStreams, val_ids: np.ndarray, budget: Budget
+        self,
+        vocab_size: int,
+        streams: TokenStreams,
+        val_ids: np.ndarray,
+        budget: Budget,
+        label_arch: dict[str, Any],
     ) -> tuple[dict[str, Any], TrainSettings, float | None]:
-        """The run's architecture and settings, and the epochs planned to choose them."""
+        """The run's architecture and settings, and the epochs planned to choose them (timed
+        with the conditioning of ``label_arch``)."""
 
         def probe(arch: dict[str, Any], s: TrainSettings) -> float:
-            return self._seconds_per_step(vocab_size, arch, s, val_ids, streams)
+            return self._seconds_per_step(vocab_size, {**arch, **label_arch}, s, val_ids, streams)
 
         return planning.plan(
             self.defaults, self.arch, self.settings, budget, streams.steps_per_epoch, probe
@@ -401,12 +512,16 @@ class LanguageModel(Estimator, Generic[V]):
             return self._world().agree(False, seconds)[1]  # every rank plans the same run
 
     def _make_trainer(
-        self, streams: TokenStreams, val_ids: np.ndarray, out_dir: str | Path | None
+        self,
+        streams: TokenStreams,
+        val_ids: np.ndarray,
+        out_dir: str | Path | None,
+        val_labels: np.ndarray | None = None,
     ) -> Trainer:
         model, s = self._require_model(), self.settings_
         self._freeze(model)
         assert s.lr is not None
-        learner = self._learner(model, val_ids, s)
+        learner = self._learner(model, val_ids, s, val_labels)
         loop = LoopSettings(
             lr=s.lr,
             warmup_steps=s.warmup_steps,
@@ -425,7 +540,7 @@ class LanguageModel(Estimator, Generic[V]):
 
     def _training_sample(self) -> str:
         sizes = {**dict.fromkeys((self.size_name, "n_lines")), **self.sample_size}
-        return self._sample_text(1, sizes, "", SamplingConfig(0.8), 0, ())[0]
+        return self._sample_text(1, sizes, "", SamplingConfig(0.8), 0, (), None)[0]
 
     # ----------------------------------------------------------------------------- using
     def generate(
@@ -438,6 +553,7 @@ class LanguageModel(Estimator, Generic[V]):
         top_p: float | None = None,
         seed: int | None = None,
         stop: str | list[str] | None = None,
+        style: str | None = None,
         **size: int | None,
     ) -> str:
         """Generate exactly ``n_lines`` lines, or exactly N tokens given as the kind's own size
@@ -447,7 +563,8 @@ class LanguageModel(Estimator, Generic[V]):
         ``n_lines`` the result holds ``n_lines`` lines (blank lines count) and no trailing
         newline. A stop string ends the text early and is removed; temperature 0 is greedy;
         ``top_k`` / ``top_p`` restrict sampling to the most likely tokens. The same ``seed``
-        gives the same text, whatever else runs in other threads.
+        gives the same text, whatever else runs in other threads. A conditioned model writes
+        in ``style`` (one of :attr:`styles`; None: unconditioned).
         """
         return self.generate_batch(
             1,
@@ -458,6 +575,7 @@ class LanguageModel(Estimator, Generic[V]):
             top_p=top_p,
             seed=seed,
             stop=stop,
+            style=style,
             **size,
         )[0]
 
@@ -472,13 +590,14 @@ class LanguageModel(Estimator, Generic[V]):
         top_p: float | None = None,
         seed: int | None = None,
         stop: str | list[str] | None = None,
+        style: str | None = None,
         **size: int | None,
     ) -> list[str]:
         """Like :meth:`generate`, for ``num_samples`` independent samples computed as a batch."""
         sizes = self._sizes(size, n_lines)
         one_size(sizes)
         cfg = SamplingConfig(temperature, top_k, top_p)
-        return self._sample_text(num_samples, sizes, prompt, cfg, seed, stops(stop))
+        return self._sample_text(num_samples, sizes, prompt, cfg, seed, stops(stop), style)
 
     def stream(
         self,
@@ -489,6 +608,7 @@ class LanguageModel(Estimator, Generic[V]):
         top_k: int | None = None,
         top_p: float | None = None,
         seed: int | None = None,
+        style: str | None = None,
         **size: int | None,
     ) -> Iterator[str]:
         """Yield generated text one recurrent step at a time (a character, or a word with the
@@ -496,7 +616,8 @@ class LanguageModel(Estimator, Generic[V]):
         arguments (``n_lines`` stops before the last newline); with no size, it never ends."""
         sizes = self._sizes(size, n_lines)
         cfg = SamplingConfig(temperature, top_k, top_p)
-        return self._tidy_stream(self._stream_pieces(sizes, prompt, cfg, seed))
+        labels = self._style_labels(style, 1)  # a bad style fails now, not at the first piece
+        return self._tidy_stream(self._stream_pieces(sizes, prompt, cfg, seed, labels))
 
     def _sizes(self, size: dict[str, int | None], n_lines: int | None) -> dict[str, int | None]:
         """The token size and ``n_lines``; a size of another kind is a one-line error."""
@@ -522,22 +643,29 @@ class LanguageModel(Estimator, Generic[V]):
         cfg: SamplingConfig,
         seed: int | None,
         stops: tuple[str, ...],
+        style: str | None,
     ) -> list[str]:
         if num_samples < 1:
             raise RnnkitError(f"num_samples must be at least 1, got {num_samples}")
         counter = self._counter(sizes)
-        stream = self._token_stream(prompt, num_samples, cfg, seed)
+        labels = self._style_labels(style, num_samples)
+        stream = self._token_stream(prompt, num_samples, cfg, seed, labels)
         counters = [counter() for _ in range(num_samples)]
         texts = generate_texts(stream, self._piece(self._require_vocab()), counters, stops)
         return [self._finish(t, sizes) for t in texts]
 
     def _stream_pieces(
-        self, sizes: dict[str, int | None], prompt: str, cfg: SamplingConfig, seed: int | None
+        self,
+        sizes: dict[str, int | None],
+        prompt: str,
+        cfg: SamplingConfig,
+        seed: int | None,
+        labels: torch.Tensor | None,
     ) -> Iterator[str]:
         """Yield generated text piece by piece; with a size, they join to the generated text."""
         piece = self._piece(self._require_vocab())
         counter = self._counter(sizes)() if any(v is not None for v in sizes.values()) else None
-        for tokens in self._token_stream(prompt, 1, cfg, seed):
+        for tokens in self._token_stream(prompt, 1, cfg, seed, labels):
             text = piece(int(tokens[0]))
             done = counter is not None and counter.add(text)
             if done and sizes.get("n_lines") is not None:
@@ -547,15 +675,67 @@ class LanguageModel(Estimator, Generic[V]):
                 return
 
     def _token_stream(
-        self, prompt: str, batch: int, cfg: SamplingConfig, seed: int | None
+        self,
+        prompt: str,
+        batch: int,
+        cfg: SamplingConfig,
+        seed: int | None,
+        labels: torch.Tensor | None,
     ) -> Iterator[torch.Tensor]:
         ids, unknown = self._require_vocab().encode_prompt(prompt)
+        if not prompt and self.conditioning_ is not None:
+            ids = self._document_start()
         if unknown:
             warnings.warn(
                 f"prompt words the model never saw (read as <unk>): {', '.join(unknown)}",
                 stacklevel=3,
             )
-        return token_stream(self._require_model(), torch.from_numpy(ids), batch, cfg, seed)
+        model = self._require_model()
+        return token_stream(model, torch.from_numpy(ids), batch, cfg, seed, labels)
+
+    # ----------------------------------------------------------------------------- styles
+    @property
+    def styles(self) -> list[str]:
+        """The styles a conditioned model writes in (``generate(style=...)``); [] if none."""
+        self._require_model()
+        return list(self.conditioning_.styles) if self.conditioning_ is not None else []
+
+    def _style_labels(self, style: str | None, batch: int) -> torch.Tensor | None:
+        """The label ids [batch] of ``style`` (None: unconditioned)."""
+        if style is None:
+            return None
+        cond = self._require_conditioning()
+        return torch.full((batch,), cond.label_id(style), dtype=torch.long)
+
+    def _document_start(self) -> np.ndarray:
+        """The ids a conditioned model's documents start after: the blank line between two
+        documents (see :func:`rnnkit.lm.conditioning.document`)."""
+        start, _ = self._require_vocab().encode_prompt("")
+        return np.tile(start, 2)
+
+    def _require_conditioning(self) -> Conditioning:
+        self._require_model()
+        if self.conditioning_ is None:
+            raise RnnkitError(
+                "this model was trained without a condition, so it has no styles (train it "
+                "with condition=..., --condition on the command line)"
+            )
+        return self.conditioning_
+
+    def classify(self, text: str) -> Classified:
+        """The style of ``text`` by Bayes' rule, argmax_c p(text | c) p(c): the label, the
+        probability of every style, and the text's nats given each style.
+
+        The text is scored as a document is read in training (after a newline), once under
+        each style; p(c) is the style's share of the training documents.
+        """
+        cond, vocab = self._require_conditioning(), self._require_vocab()
+        if not text.strip():
+            raise RnnkitError("the text is empty: there is nothing to classify")
+        ids = np.concatenate([self._document_start(), vocab.encode(text, what="the text")])
+        labels = torch.arange(len(cond.styles))
+        nats = conditioning.text_nats(self._require_model(), ids, labels, self.settings.seq_len)
+        return conditioning.classify(nats, cond)
 
     def evaluate(
         self, corpus: Source, encoding: str = "utf-8", data_dir: str | Path | None = None
@@ -579,7 +759,10 @@ class LanguageModel(Estimator, Generic[V]):
         return self.settings_
 
     def _config_json(self) -> dict[str, Any]:
-        return {"backend": self.settings_.backend, "corpus": self.info_.get("corpus")}
+        config = {"backend": self.settings_.backend, "corpus": self.info_.get("corpus")}
+        if self.conditioning_ is not None:
+            config["conditioning"] = self.conditioning_.to_json()
+        return config
 
     def _training_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.info_.items() if k == "planned_epochs"}
@@ -594,9 +777,14 @@ class LanguageModel(Estimator, Generic[V]):
         planned = ck.config.get("training", {}).get("planned_epochs")
         if planned is not None:
             self.info_["planned_epochs"] = planned
+        saved = ck.config.get("conditioning")
+        self.conditioning_ = Conditioning.from_json(saved) if saved is not None else None
 
     def _info_extra(self) -> dict[str, Any]:
-        return {"vocab": self._require_vocab().summary()}
+        extra = {"vocab": self._require_vocab().summary()}
+        if self.conditioning_ is not None:
+            extra |= {"condition": self.conditioning_.condition, "styles": self.styles}
+        return extra
 
     def writing(self, unit: str | None = None) -> Writing:
         """How this model's tokens read as text, with sizes counted in ``unit`` (its own

@@ -74,9 +74,13 @@ _HELP = {
     "backend": "Train with PyTorch, or with rnnkit's NumPy reference backprop (same checkpoint).",
     "words_only": "Drop punctuation.",
     "tokenizer": "Read words as the benchmarks do (words) or as the classifier does (text).",
+    "condition": "Condition on a style: genre, work or form of shakespeare-works, or label "
+    "(or a label column's name) of a labelled CSV / JSONL file or class folder.",
+    "label_size": "Style embedding size (with --condition).",
+    "label_dropout": "Share of training windows read without their style (with --condition).",
 }
 #: What a None default means, where it is not "auto" (chosen by the budget or the data).
-_UNSET = {"val_max_chars": "all"}
+_UNSET = {"val_max_chars": "all", "condition": "none"}
 
 
 def _arch() -> dict[str, Setting]:
@@ -183,6 +187,7 @@ def lm_class(model_dir: Path) -> type[CharLM] | type[WordLM]:
 @SEED
 @click.option("--num-samples", default=1, show_default=True, type=int, help="Samples (batched).")
 @click.option("--stop", multiple=True, help="Stop a sample at this string (repeatable).")
+@click.option("--style", help="Write in this style (a model trained with --condition).")
 @click.option(
     "--stream/--no-stream",
     default=None,
@@ -200,17 +205,19 @@ def generate(
     seed: int | None,
     num_samples: int,
     stop: tuple[str, ...],
+    style: str | None,
     stream: bool | None,
 ) -> None:
     """Generate text from the model in MODEL_DIR: exactly --chars N characters (--words N words
     for a word model) or --lines N lines after the prompt. Without --seed, a new sample each
-    time."""
+    time. A model trained with --condition writes in --style (`rnnkit info` lists them)."""
     lm = lm_class(model_dir).load(model_dir)
     size, other = (n_words, n_chars) if isinstance(lm, WordLM) else (n_chars, n_words)
     if other is not None:
         raise RnnkitError(f"a {lm.kind} model counts {lm.unit}: use --{lm.unit} or --lines")
     args: dict[str, Any] = {lm.size_name: size, "n_lines": n_lines, "prompt": prompt}
     args |= {"temperature": temperature, "top_k": top_k, "top_p": top_p, "seed": seed}
+    args["style"] = style
     if stream or (stream is None and num_samples == 1 and not stop):
         _stream_text(lm, args)
         return

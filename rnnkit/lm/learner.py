@@ -64,6 +64,7 @@ class TorchLMLearner(TorchLearner):
         eval_seq_len: int,
         sampler: Callable[[], str] | None = None,
         world: World = SINGLE,
+        val_labels: np.ndarray | None = None,
     ) -> None:
         optimizer = torch.optim.AdamW(
             _param_groups(model, opt.weight_decay), lr=0.0, betas=(opt.beta1, opt.beta2)
@@ -71,7 +72,7 @@ class TorchLMLearner(TorchLearner):
         super().__init__(model, optimizer)
         self.model, self.val_ids, self.opt = model, val_ids, opt
         self.eval_seq_len = eval_seq_len
-        self.sampler = sampler
+        self.sampler, self.val_labels = sampler, val_labels
         self.state: State | None = None
         self.world = world
         # With several ranks the update goes through DDP, which averages the gradients.
@@ -89,13 +90,14 @@ class TorchLMLearner(TorchLearner):
             group["lr"] = lr
         device = self.model.embed.weight.device
         inputs, targets = batch.inputs.to(device), batch.targets.to(device)
+        labels = None if batch.labels is None else batch.labels.to(device)
         self.optimizer.zero_grad(set_to_none=True)
-        loss = self._backward(inputs, targets)
+        loss = self._backward(inputs, targets, labels)
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.opt.clip)
         self.optimizer.step()
         return self.world.mean(loss)
 
-    def _backward(self, inputs: Tensor, targets: Tensor) -> float:
+    def _backward(self, inputs: Tensor, targets: Tensor, labels: Tensor | None) -> float:
         """Gradients of the window's mean loss, in ``grad_accum`` parts of its streams."""
         b, states, total = inputs.shape[0], [], 0.0
         assert self.state is not None
@@ -104,7 +106,8 @@ class TorchLMLearner(TorchLearner):
             last = i == len(parts) - 1
             sync = contextlib.nullcontext() if last else _no_sync(self._step)
             with sync:
-                loss, state = self._step(inputs[rows], targets[rows], _rows(self.state, rows))
+                part = None if labels is None else labels[rows]
+                loss, state = self._step(inputs[rows], targets[rows], _rows(self.state, rows), part)
                 share = (rows.stop - rows.start) / b
                 (loss * share if len(parts) > 1 else loss).backward()
             total += loss.item() * share
@@ -114,8 +117,10 @@ class TorchLMLearner(TorchLearner):
 
     def validate(self) -> float:
         if not self.world.distributed:
-            return stream_loss(self.model, self.val_ids, self.eval_seq_len)
-        nll = stream_nll(self.model, self.val_ids, self.eval_seq_len, world=self.world)
+            return stream_loss(self.model, self.val_ids, self.eval_seq_len, labels=self.val_labels)
+        nll = stream_nll(
+            self.model, self.val_ids, self.eval_seq_len, world=self.world, labels=self.val_labels
+        )
         return self.world.sum(nll) / (len(self.val_ids) - 1)
 
     def sample(self) -> str:
@@ -162,24 +167,37 @@ def _param_groups(model: RecurrentLM, weight_decay: float) -> list[dict[str, Any
     decay: list[torch.nn.Parameter] = []
     keep: list[torch.nn.Parameter] = []
     for name, p in model.named_parameters():
-        (decay if p.dim() >= 2 and not name.startswith("embed.") else keep).append(p)
+        table = name.startswith(("embed.", "label_embed."))
+        (decay if p.dim() >= 2 and not table else keep).append(p)
     return [{"params": decay, "weight_decay": weight_decay}, {"params": keep, "weight_decay": 0.0}]
 
 
-def stream_loss(model: RecurrentLM, ids: np.ndarray, seq_len: int, streams: int = 32) -> float:
+def stream_loss(
+    model: RecurrentLM,
+    ids: np.ndarray,
+    seq_len: int,
+    streams: int = 32,
+    labels: np.ndarray | None = None,
+) -> float:
     """Mean next-token cross-entropy (nats) over every position of ``ids`` after the first.
 
     The text is read as ``streams`` contiguous streams with the hidden state carried, as in
     training; the few positions left over after an even split are scored in a last, single
-    stream, so every one of the ``len(ids) - 1`` predictions counts exactly once.
+    stream, so every one of the ``len(ids) - 1`` predictions counts exactly once. A
+    conditioned model reads ``labels`` (one per id) beside the ids.
     """
     n = len(ids) - 1
-    return stream_nll(model, ids, seq_len, streams) / n if n >= 1 else math.nan
+    return stream_nll(model, ids, seq_len, streams, labels=labels) / n if n >= 1 else math.nan
 
 
 @torch.inference_mode()
 def stream_nll(
-    model: RecurrentLM, ids: np.ndarray, seq_len: int, streams: int = 32, world: World = SINGLE
+    model: RecurrentLM,
+    ids: np.ndarray,
+    seq_len: int,
+    streams: int = 32,
+    world: World = SINGLE,
+    labels: np.ndarray | None = None,
 ) -> float:
     """The summed loss of :func:`stream_loss` over ``world``'s block of the streams (rank 0
     scores the left-over tail too): the ranks' sums add up to the whole."""
@@ -190,21 +208,28 @@ def stream_nll(
     data = torch.from_numpy(np.ascontiguousarray(ids, dtype=np.int64))
     data = data.to(model.embed.weight.device)
     rows = world.rows(b)
+    lab = None if labels is None else torch.from_numpy(labels.astype(np.int64)).to(data.device)
     x = data[: b * per].view(b, per)[rows.start : rows.stop]
     y = data[1 : b * per + 1].view(b, per)[rows.start : rows.stop]
-    total = _chunked_sum(model, x, y, seq_len) if len(rows) else 0.0
+    xl = None if lab is None else lab[: b * per].view(b, per)[rows.start : rows.stop]
+    total = _chunked_sum(model, x, y, seq_len, xl) if len(rows) else 0.0
     if b * per < n and world.is_main:
         tail = data[b * per :]
-        total += _chunked_sum(model, tail[:-1].unsqueeze(0), tail[1:].unsqueeze(0), seq_len)
+        tl = None if lab is None else lab[b * per : -1].unsqueeze(0)
+        total += _chunked_sum(model, tail[:-1].unsqueeze(0), tail[1:].unsqueeze(0), seq_len, tl)
     return total
 
 
-def _chunked_sum(model: RecurrentLM, x: Tensor, y: Tensor, seq_len: int) -> float:
+def _chunked_sum(
+    model: RecurrentLM, x: Tensor, y: Tensor, seq_len: int, labels: Tensor | None = None
+) -> float:
     state: State | None = None
     total = 0.0
     for start in range(0, x.shape[1], seq_len):
-        features, state = model.features(x[:, start : start + seq_len], state)
-        total += model.nll(features, y[:, start : start + seq_len], reduction="sum").item()
+        window = slice(start, start + seq_len)
+        chunk_labels = None if labels is None else labels[:, window]
+        features, state = model.features(x[:, window], state, chunk_labels)
+        total += model.nll(features, y[:, window], reduction="sum").item()
     return total
 
 
@@ -215,8 +240,10 @@ class _Step(torch.nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, inputs: Tensor, targets: Tensor, state: State) -> tuple[Tensor, State]:
-        features, state = self.model.features(inputs, state)  # [B, T, H]
+    def forward(
+        self, inputs: Tensor, targets: Tensor, state: State, labels: Tensor | None = None
+    ) -> tuple[Tensor, State]:
+        features, state = self.model.features(inputs, state, labels)  # [B, T, H]
         return self.model.nll(features, targets), detach_state(state)
 
 

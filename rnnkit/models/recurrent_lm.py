@@ -41,6 +41,12 @@ class ModelConfig:
     across time steps (between layers it stays ``nn.LSTM``'s per-step dropout).
     ``adaptive_cutoffs`` (ids sorted by frequency) switches the head to an adaptive softmax
     (with ``tie_weights``, one whose word vectors are the embedding).
+
+    ``num_labels`` > 0 conditions the model on a label (a style): a label embedding of
+    ``label_size`` is fed beside the token embedding at every step, and in training a row's
+    label is replaced by "no label" (id ``num_labels``) with probability ``label_dropout``, so
+    the same model also generates unconditioned. With 0 (the default) none of this exists and
+    the JSON is what it was before conditioning.
     """
 
     vocab_size: int
@@ -55,9 +61,16 @@ class ModelConfig:
     weight_drop: float = 0.0
     variational: bool = False
     adaptive_cutoffs: list[int] = field(default_factory=list)
+    num_labels: int = 0
+    label_size: int = 16
+    label_dropout: float = 0.0
 
     def __post_init__(self) -> None:
-        check_stack(self, ("dropout", "input_dropout", "embed_dropout", "weight_drop"))
+        check_stack(
+            self, ("dropout", "input_dropout", "embed_dropout", "weight_drop", "label_dropout")
+        )
+        if self.num_labels < 0 or (self.num_labels and self.label_size < 1):
+            raise RnnkitError("num_labels must be >= 0 and label_size at least 1")
         cuts = self.adaptive_cutoffs
         if cuts and (cuts != sorted(set(cuts)) or cuts[0] < 1 or cuts[-1] >= self.vocab_size):
             raise RnnkitError(
@@ -65,7 +78,14 @@ class ModelConfig:
             )
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if not self.num_labels:  # an unconditioned model's config.json stays as it always was
+            for name in _LABEL_FIELDS:
+                del data[name]
+        return data
+
+
+_LABEL_FIELDS = ("num_labels", "label_size", "label_dropout")
 
 
 def check_stack(config: Any, rates: tuple[str, ...]) -> None:
@@ -127,9 +147,12 @@ class RecurrentLM(nn.Module):
         super().__init__()
         self.config = c = config
         self.embed = nn.Embedding(c.vocab_size, c.embed_size)
+        # One row per label and a last one for "no label"; None keeps old models' parameters.
+        self.label_embed = nn.Embedding(c.num_labels + 1, c.label_size) if c.num_labels else None
         between = c.dropout if c.num_layers > 1 else 0.0
+        width = c.embed_size + (c.label_size if c.num_labels else 0)
         self.rnn = CELLS[c.cell](
-            c.embed_size, c.hidden_size, c.num_layers, batch_first=True, dropout=between
+            width, c.hidden_size, c.num_layers, batch_first=True, dropout=between
         )
         drop = LockedDropout if c.variational else nn.Dropout
         in_rate = c.dropout if c.input_dropout is None else c.input_dropout
@@ -158,19 +181,45 @@ class RecurrentLM(nn.Module):
             if c.tie_weights:
                 self.head.weight = self.embed.weight
 
-    def forward(self, tokens: Tensor, state: State | None = None) -> tuple[Tensor, State]:
+    def forward(
+        self, tokens: Tensor, state: State | None = None, labels: Tensor | None = None
+    ) -> tuple[Tensor, State]:
         """Logits [B, T, V] for tokens [B, T], and the hidden state after the last step.
 
         With an adaptive head the "logits" are log-probabilities (equally valid for softmax).
         """
-        features, state = self.features(tokens, state)
+        features, state = self.features(tokens, state, labels)
         return self.logits(features), state
 
-    def features(self, tokens: Tensor, state: State | None = None) -> tuple[Tensor, State]:
-        """The top layer's output [B, T, H] for tokens [B, T], and the new hidden state."""
+    def features(
+        self, tokens: Tensor, state: State | None = None, labels: Tensor | None = None
+    ) -> tuple[Tensor, State]:
+        """The top layer's output [B, T, H] for tokens [B, T], and the new hidden state.
+
+        ``labels`` ([B], or [B, T] per token) condition a model with ``num_labels``; None
+        means "no label".
+        """
         x = self.drop_in(self._embed(tokens))  # [B, T, E]
+        if self.label_embed is not None:
+            x = torch.cat([x, self.label_embed(self._labels(tokens, labels))], dim=-1)
+        elif labels is not None:
+            raise RnnkitError("this model is not conditioned: it takes no labels")
         out, state = self._recur(x, state)  # [B, T, H]
         return self.drop_out(out), state
+
+    def _labels(self, tokens: Tensor, labels: Tensor | None) -> Tensor:
+        """Label ids [B, T] for tokens [B, T]: given, or "no label"; in training each row's
+        label is dropped (to "no label") with probability ``label_dropout``."""
+        none = self.config.num_labels
+        if labels is None:
+            return torch.full_like(tokens, none)
+        labels = labels.unsqueeze(1) if labels.dim() == 1 else labels
+        labels = labels.expand(tokens.shape)
+        p = self.config.label_dropout
+        if self.training and p > 0:
+            dropped = torch.rand(tokens.shape[0], 1, device=tokens.device) < p  # [B, 1]
+            labels = labels.masked_fill(dropped, none)
+        return labels
 
     def logits(self, features: Tensor) -> Tensor:
         """Scores over the vocabulary [..., V] for top-layer outputs [..., H]."""

@@ -234,7 +234,7 @@ class Estimator:
         model = self._require_model()
         return {
             "kind": self.kind,
-            **asdict(model.config),
+            **model.config.to_json(),
             "parameters": sum(p.numel() for p in model.parameters()),
             **self._info_extra(),
             **{k: v for k, v in self.info_.items() if k != "budget"},

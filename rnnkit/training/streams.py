@@ -11,6 +11,9 @@ the ``j``-th window of ``T`` tokens of every stream::
 Each epoch starts at a random offset in ``[0, T)`` (seeded by ``(seed, epoch)``), so window
 boundaries move between epochs. A batch is a pure function of the step number, which makes
 resuming exact: the data position is just the step.
+
+A conditioned language model reads a label id beside every token (``labels``, parallel to the
+ids); its streams are cut the same way and each batch carries the inputs' labels.
 """
 
 from __future__ import annotations
@@ -48,11 +51,13 @@ def stream_geometry(tokens: int, batch_size: int, seq_len: int) -> tuple[int, in
 
 @dataclass(frozen=True)
 class Batch:
-    """Inputs and next-token targets [B, T]; ``reset`` marks the first window of an epoch."""
+    """Inputs and next-token targets [B, T]; ``reset`` marks the first window of an epoch;
+    ``labels`` [B, T], the inputs' label ids, for conditioned streams."""
 
     inputs: Tensor
     targets: Tensor
     reset: bool
+    labels: Tensor | None = None
 
 
 class TokenStreams:
@@ -65,27 +70,39 @@ class TokenStreams:
         ((4, 5), True, True)
     """
 
-    def __init__(self, ids: np.ndarray, batch_size: int, seq_len: int, seed: int) -> None:
+    def __init__(
+        self,
+        ids: np.ndarray,
+        batch_size: int,
+        seq_len: int,
+        seed: int,
+        labels: np.ndarray | None = None,
+    ) -> None:
         self.batch_size, self.stream_len = stream_geometry(len(ids), batch_size, seq_len)
         self.seq_len = seq_len
         self.seed = seed
         self.steps_per_epoch = self.stream_len // seq_len
         self._ids = torch.from_numpy(np.ascontiguousarray(ids, dtype=np.int64))
+        self._labels = None if labels is None else torch.from_numpy(labels.astype(np.int64))
 
     def offset(self, epoch: int) -> int:
         """Where epoch ``epoch`` starts reading (a seeded random shift in [0, T))."""
         return int(np.random.default_rng([self.seed, epoch]).integers(self.seq_len))
 
     @lru_cache(maxsize=2)  # noqa: B019 - two epochs at most are live; the cache dies with self
-    def _epoch(self, epoch: int) -> tuple[Tensor, Tensor]:
+    def _epoch(self, epoch: int) -> tuple[Tensor, Tensor, Tensor | None]:
         start, n = self.offset(epoch), self.batch_size * self.stream_len
         x = self._ids[start : start + n].view(self.batch_size, self.stream_len)
         y = self._ids[start + 1 : start + 1 + n].view(self.batch_size, self.stream_len)
-        return x, y
+        labels = self._labels
+        if labels is not None:
+            labels = labels[start : start + n].view(self.batch_size, self.stream_len)
+        return x, y, labels
 
     def batch(self, step: int) -> Batch:
         """The batch trained at global step ``step`` (0-based)."""
         epoch, j = divmod(step, self.steps_per_epoch)
-        x, y = self._epoch(epoch)
+        x, y, labels = self._epoch(epoch)
         window = slice(j * self.seq_len, (j + 1) * self.seq_len)
-        return Batch(x[:, window], y[:, window], reset=j == 0)
+        labelled = None if labels is None else labels[:, window]
+        return Batch(x[:, window], y[:, window], reset=j == 0, labels=labelled)

@@ -1,0 +1,321 @@
+"""Ask for a sonnet or a play scene: issue 16's targets for a character LM conditioned on the
+genre of ``shakespeare-works``.
+
+Two models get the same budget on the same text (the works' train blocks in the generation
+view, documents in one seeded order): one conditioned on the genre, one not. The judges are
+the char n-gram baseline (:class:`~rnnkit.classify.baseline.TfidfLogReg`, character 1- to
+5-grams) trained on real train passages only, one by genre and one by form (sonnet / poem /
+play); they read a sample as the clean view reads the works (speaker-name lines dropped), and
+their accuracy on real test passages is the ceiling.
+
+* samples per style, primed by the style alone, judged; the conditioned model's unconditioned
+  samples (no style) are the floor;
+* the label holds: the genre judged on characters 1,500-2,000 of long samples against the
+  first 500;
+* likelihood: test passages' bits/char, conditioned (true genre) against unconditioned, and how
+  often the true genre scores best (``classify`` without and with the prior), beside the
+  judge on the same passages;
+* form: syllables per line of ``n_lines=14`` sonnet samples (a vowel-group count; the real
+  sonnets' rate with the same counter), speaker prefixes, speaker turns in play samples;
+* copying: samples that share an 80-character span with the training text.
+
+    python benchmarks/conditioning.py --minutes 10 --samples 200
+
+Prints a table and writes JSON (default benchmarks/results/conditioning.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import re
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from rnnkit import CharLM
+from rnnkit.classify.baseline import TfidfLogReg
+from rnnkit.data import works
+from rnnkit.lm import conditioning
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from common import machine, write_report  # noqa: E402  (benchmarks/ is a folder of scripts, not a package)
+
+DRAMA = ("comedy", "history", "tragedy", "romance")
+#: A speaker's turn in the generation view: the name on its own line (``KING HENRY.``).
+TURN = re.compile(r"^(?:\d\. ?)?[A-Z][A-Z'&. -]*\.$")
+#: A speaker prefix anywhere: a turn line, or a name run into a line (``HAMLET. To be``).
+PREFIX = re.compile(r"^(?:\d\. ?)?[A-Z][A-Z'&-]+(?: [A-Z][A-Z'&-]+)*\.(?:\s|$)")
+VOWELS = re.compile(r"[aeiouy]+", re.IGNORECASE)
+SPAN = 80
+#: The judges' passages: as long as the samples they judge.
+JUDGE_CHARS = 600
+#: Validation characters of each training run (the held-out figures are measured apart).
+VAL_CHARS = 50_000
+
+
+def syllables(line: str) -> int:
+    """A rough count: groups of vowels, less a silent final e ("love", not "the")."""
+    words = re.findall(r"[A-Za-z']+", line)
+    count = 0
+    for word in words:
+        groups = len(VOWELS.findall(word))
+        silent = (
+            word.lower().endswith("e") and not word.lower().endswith(("le", "ee")) and groups > 1
+        )
+        count += max(1, groups - silent)
+    return count
+
+
+def as_clean(text: str) -> str:
+    """A sample as the judges read text: without its speaker-name lines."""
+    return "\n".join(line for line in text.split("\n") if not TURN.match(line.strip()))
+
+
+@functools.lru_cache(maxsize=4)
+def judge(target: Callable[[str], str], every: int) -> tuple[TfidfLogReg, float]:
+    """A char n-gram judge on every ``every``-th real train passage (labels: ``target`` of the
+    genre) and its accuracy on the real test passages (the ceiling)."""
+    train = works.passages("train", JUDGE_CHARS, target="genre")
+    test = works.passages("test", JUDGE_CHARS, target="genre")
+    texts, labels = train.texts[::every], [target(g) for g in train.labels[::every]]
+    clf = TfidfLogReg(analyzer="char").fit(texts, labels)
+    return clf, float(clf.score(test.texts, [target(g) for g in test.labels]))
+
+
+def form(genre: str) -> str:
+    return works.FORMS.get(genre, "play")
+
+
+def judged(clf: TfidfLogReg, texts: list[str]) -> list[str]:
+    return [str(x) for x in clf.predict([as_clean(t) for t in texts])]
+
+
+def share(flags: list[bool]) -> float:
+    return sum(flags) / max(len(flags), 1)
+
+
+class Copies:
+    """Finds 80-character spans of a sample that occur in the training text: any such span
+    holds one of the training text's 40-character pieces that start at a multiple of 40."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.step = text, SPAN // 2
+        self.pieces: dict[str, list[int]] = {}
+        for i in range(0, len(text) - self.step, self.step):
+            self.pieces.setdefault(text[i : i + self.step], []).append(i)
+
+    def copied(self, sample: str) -> bool:
+        for i in range(len(sample) - self.step + 1):
+            for at in self.pieces.get(sample[i : i + self.step], ()):
+                start = at - i  # where the sample would start in the training text
+                for a in range(max(0, -start), len(sample) - SPAN + 1):
+                    b = start + a
+                    if b >= 0 and self.text[b : b + SPAN] == sample[a : a + SPAN]:
+                        return True
+        return False
+
+
+def train_models(minutes: float, seed: int, models: Path) -> tuple[CharLM, CharLM, str]:
+    """The genre-conditioned model and an unconditioned one on the same text and budget
+    (trained into ``models``, or loaded from there when a run left them)."""
+    # Short validations: on a shared CPU they would take much of the budget.
+    settings: dict[str, Any] = {"seed": seed, "val_max_chars": VAL_CHARS, "evals": 5}
+    docs = conditioning.read_documents("shakespeare-works", "genre", 0.1, seed)
+    train, val = docs.text("train"), docs.text("validation")
+    if (models / "conditioned").exists() and (models / "unconditioned").exists():
+        return CharLM.load(models / "conditioned"), CharLM.load(models / "unconditioned"), train
+    cond = CharLM(**settings).fit(
+        "shakespeare-works", condition="genre", minutes=minutes, out_dir=models / "conditioned"
+    )
+    plain = CharLM(**settings, val_fraction=len(val) / (len(train) + len(val)))
+    plain.fit(text=train + val, minutes=minutes, out_dir=models / "unconditioned")
+    return cond, plain, train
+
+
+def held_out(lm: CharLM, length: int, limit: int) -> tuple[list[str], list[str]]:
+    """Test passages in the generation view (every n-th, at most ``limit``) and their genres."""
+    docs = works.documents("test", "genre")
+    texts, labels = [], []
+    for block, genre in zip(docs.texts, docs.labels, strict=True):
+        for text in works.cut(block, length):
+            if not lm._require_vocab().unknown(text):
+                texts.append(text)
+                labels.append(genre)
+    every = max(1, len(texts) // limit)
+    return texts[::every][:limit], labels[::every][:limit]
+
+
+def likelihood(cond: CharLM, plain: CharLM, length: int, limit: int, every: int) -> dict[str, Any]:
+    texts, labels = held_out(cond, length, limit)
+    styles, start = cond.styles, cond._document_start()
+    per_char: dict[str, list[float]] = {"conditioned": [], "unconditioned": [], "no_label": []}
+    best, bayes = [], []
+    for text, genre in zip(texts, labels, strict=True):
+        ids = np.concatenate([start, cond._require_vocab().encode(text)])
+        # Every style, and the last row "no label": the same model, unconditioned.
+        rows = conditioning.text_nats(cond._require_model(), ids, torch.arange(len(styles) + 1))
+        nats = rows[:-1]
+        one = conditioning.text_nats(plain._require_model(), ids, None)
+        per_char["conditioned"].append(nats[styles.index(genre)] / len(text))
+        per_char["no_label"].append(float(rows[-1]) / len(text))
+        per_char["unconditioned"].append(float(one[0]) / len(text))
+        best.append(styles[int(np.argmin(nats))] == genre)
+        bayes.append(conditioning.classify(nats, cond._require_conditioning()).label == genre)
+    genre_judge, _ = judge(str, every)
+    log2 = np.log(2)
+    return {
+        "passages": len(texts),
+        "passage_chars": length,
+        "bpc_conditioned": float(np.mean(per_char["conditioned"]) / log2),
+        "bpc_unconditioned": float(np.mean(per_char["unconditioned"]) / log2),
+        "bpc_no_label": float(np.mean(per_char["no_label"]) / log2),
+        "true_label_best": share(best),
+        "classify_accuracy": share(bayes),
+        "judge_accuracy": share(
+            [j == g for j, g in zip(judged(genre_judge, texts), labels, strict=True)]
+        ),
+    }
+
+
+def sampling(
+    lm: CharLM, n: int, chars: int, long_chars: int, temperature: float, every: int
+) -> dict[str, Any]:
+    genre_judge, genre_ceiling = judge(str, every)
+    form_judge, form_ceiling = judge(form, every)
+    out: dict[str, Any] = {"ceiling": {"genre": genre_ceiling, "form": form_ceiling}}
+    samples = {
+        style: lm.generate_batch(n, n_chars=chars, style=style, seed=1, temperature=temperature)
+        for style in [*lm.styles, None]
+    }
+    rates: dict[str, Any] = {}
+    for style, texts in samples.items():
+        genres, forms = judged(genre_judge, texts), judged(form_judge, texts)
+        rates[str(style)] = {
+            "judged_genre": {g: genres.count(g) / n for g in sorted(set(genres))},
+            "judged_sonnet": forms.count("sonnet") / n,
+            "judged_play": forms.count("play") / n,
+            "two_turns": share(
+                [sum(bool(TURN.match(x)) for x in t.split("\n")) >= 2 for t in texts]
+            ),
+        }
+    out["styles"] = rates
+    floor = rates["None"]["judged_genre"]
+    out["drama_accuracy"] = float(np.mean([rates[g]["judged_genre"].get(g, 0.0) for g in DRAMA]))
+    out["drama_floor"] = float(np.mean([floor.get(g, 0.0) for g in DRAMA]))
+    out["play_judged_play"] = float(np.mean([rates[g]["judged_play"] for g in DRAMA]))
+    out["play_two_turns"] = float(np.mean([rates[g]["two_turns"] for g in DRAMA]))
+    out["holding"] = holding(lm, genre_judge, max(n // 2, 1), long_chars, temperature)
+    out["form"] = sonnet_form(lm, n, temperature)
+    out["samples"] = samples
+    return out
+
+
+def holding(lm: CharLM, clf: TfidfLogReg, n: int, length: int, temperature: float) -> dict:
+    """Judged genre of the first 500 characters and of characters 1,500-2,000."""
+    first, late = [], []
+    for g in DRAMA:
+        texts = lm.generate_batch(n, n_chars=length, style=g, seed=2, temperature=temperature)
+        first += [j == g for j in judged(clf, [t[:500] for t in texts])]
+        late += [j == g for j in judged(clf, [t[length - 500 :] for t in texts])]
+    return {"first_500": share(first), "last_500": share(late), "samples_per_genre": n}
+
+
+def sonnet_form(lm: CharLM, n: int, temperature: float) -> dict[str, Any]:
+    texts = lm.generate_batch(n, n_lines=14, style="sonnets", seed=3, temperature=temperature)
+    lines = [line for t in texts for line in t.split("\n")]
+    real = next(w for w in works.works() if w.genre == "sonnets").clean.split("\n")
+    return {
+        "lines": len(lines),
+        "ten_syllables": share([9 <= syllables(x) <= 11 for x in lines]),
+        "real_sonnets_ten_syllables": share([9 <= syllables(x) <= 11 for x in real]),
+        "no_speaker_prefix": share([not PREFIX.match(x.strip()) for x in lines]),
+        "fourteen_lines": share([t.count("\n") == 13 for t in texts]),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--minutes", type=float, default=10.0, help="training, per model")
+    parser.add_argument("--samples", type=int, default=200, help="samples per style")
+    parser.add_argument("--chars", type=int, default=600)
+    parser.add_argument("--long-chars", type=int, default=2000)
+    parser.add_argument("--temperature", type=float, default=0.8)
+    parser.add_argument("--passages", type=int, default=300, help="held-out passages scored")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--threads", type=int, default=torch.get_num_threads(), help="torch threads (a busy CPU: 1)"
+    )
+    parser.add_argument("--judge-every", type=int, default=1, help="judges: every n-th passage")
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "conditioning.json")
+    parser.add_argument(
+        "--models",
+        type=Path,
+        default=HERE.parent / "runs" / "conditioning",
+        help="where the two models are saved (and loaded from, if a run left them)",
+    )
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    start = time.perf_counter()
+    cond, plain, train_text = train_models(args.minutes, args.seed, args.models)
+    report: dict[str, Any] = {"args": {k: str(v) for k, v in vars(args).items()}}
+    report["training"] = {
+        name: {
+            k: lm.info()["stats"][k] for k in ("steps", "tokens_seen", "elapsed_s", "best_val_loss")
+        }
+        | {"hidden_size": lm.info()["hidden_size"]}
+        for name, lm in (("conditioned", cond), ("unconditioned", plain))
+    }
+    every = args.judge_every
+    report["likelihood"] = likelihood(cond, plain, 500, args.passages, every)
+    found = sampling(cond, args.samples, args.chars, args.long_chars, args.temperature, every)
+    copies = Copies(train_text)
+    every = [t for texts in found["samples"].values() for t in texts]
+    found["copied"] = share([copies.copied(t) for t in every])
+    found["examples"] = {style: texts[0] for style, texts in found.pop("samples").items()}
+    report |= found
+    report["seconds_total"] = round(time.perf_counter() - start, 1)
+    report["machine"] = machine()
+    show(report)
+    write_report(report, args.out)
+
+
+def pair(a: float, b: float) -> str:
+    return f"{a:.3f} / {b:.3f}"
+
+
+def show(r: dict[str, Any]) -> None:
+    lk, fm, hd = r["likelihood"], r["form"], r["holding"]
+    rows = [
+        ("sonnets samples judged sonnet", r["styles"]["sonnets"]["judged_sonnet"], ">= 0.90"),
+        ("unconditioned samples judged sonnet", r["styles"]["None"]["judged_sonnet"], "(floor)"),
+        ("play samples judged play", r["play_judged_play"], ">= 0.95"),
+        ("four genres: judged accuracy", r["drama_accuracy"], ">= 0.50"),
+        ("four genres: unconditioned rate", r["drama_floor"], "+0.20 above"),
+        ("judge ceiling, genre / form", pair(r["ceiling"]["genre"], r["ceiling"]["form"]), ""),
+        ("holding: first 500 / 1500-2000", pair(hd["first_500"], hd["last_500"]), ">= 0.9x"),
+        ("bits/char conditioned", lk["bpc_conditioned"], "<= uncond."),
+        ("bits/char unconditioned model", lk["bpc_unconditioned"], ""),
+        ("bits/char same model, no label", lk["bpc_no_label"], ""),
+        ("true genre scores best", lk["true_label_best"], ">= 0.90"),
+        ("classify / judge accuracy", pair(lk["classify_accuracy"], lk["judge_accuracy"]), ""),
+        ("sonnet lines of 9-11 syllables", fm["ten_syllables"], ">= 0.75"),
+        ("real sonnets, same counter", fm["real_sonnets_ten_syllables"], ""),
+        ("sonnet lines without speaker prefix", fm["no_speaker_prefix"], ">= 0.98"),
+        ("play samples with >= 2 turns", r["play_two_turns"], ">= 0.90"),
+        ("samples with an 80-char copy", r["copied"], "< 0.05"),
+    ]
+    print(f"\n{'measure':<38} {'value':>15}  target")
+    for name, value, target in rows:
+        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+        print(f"{name:<38} {shown:>15}  {target}")
+
+
+if __name__ == "__main__":
+    main()
