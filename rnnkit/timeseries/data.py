@@ -142,7 +142,7 @@ def load_series(
         return source if season is None else replace(source, season=season)
     if missing not in MISSING_POLICIES:
         raise RnnkitError(f"missing must be one of {', '.join(MISSING_POLICIES)}, got {missing!r}")
-    frame = _as_frame(source, encoding, data_dir)
+    frame = read_frame(source, encoding, data_dir)
     frame = _with_dates(frame, date)
     target = _pick_value(frame, value)
     columns = [target, *covariates]
@@ -186,7 +186,11 @@ def season_of(index: pd.Index) -> int:
 # Reading
 
 
-def _as_frame(source: Any, encoding: str, data_dir: str | Path | None) -> pd.DataFrame:
+def read_frame(
+    source: Any, encoding: str = "utf-8", data_dir: str | Path | None = None
+) -> pd.DataFrame:
+    """The table behind a source: a pandas Series / DataFrame as it is, a CSV file or a
+    registered series read by the shared rule."""
     if isinstance(source, pd.Series):
         return source.to_frame(name=source.name if source.name is not None else "value")
     if isinstance(source, pd.DataFrame):
