@@ -316,7 +316,8 @@ def _regular(frame: pd.DataFrame, freq: str | None) -> pd.DataFrame:
     dup = frame.index[frame.index.duplicated()]
     if len(dup):
         raise RnnkitError(
-            f"the date {dup[0]} occurs more than once; give freq (e.g. 'D') to aggregate by mean"
+            f"the date {dup[0]} occurs more than once; give freq (e.g. 'D') to aggregate by "
+            "mean, or series= (the column naming each series) if it holds many series"
         )
     if len(frame) < 3:
         raise RnnkitError(f"a series needs at least 3 dated observations, got {len(frame)}")

@@ -279,9 +279,9 @@ class Forecaster:
     def save(self, path: str | Path) -> None:
         """Write the fitted forecaster as an rnnkit checkpoint folder."""
         if self.panel_ is not None:
-            model, panel = self._require_panel()
-            snapshot = getattr(model, "snapshot", None)
-            self._write_panel(path, panel, self.horizon_, model.state(), snapshot)
+            fitted, panel = self._require_panel()
+            snapshot = getattr(fitted, "snapshot", None)
+            self._write_panel(path, panel, self.horizon_, fitted.state(), snapshot)
             return
         model, ts = self._require()
         params, arrays = model.state()
@@ -357,9 +357,9 @@ class Forecaster:
     def info(self) -> dict[str, Any]:
         """The model, its horizon, the series description and the fitted parameters."""
         if self.panel_ is not None:
-            model, panel = self._require_panel()
+            fitted, panel = self._require_panel()
             described = {k: v for k, v in panel.describe().items() if k != "series"}
-            params = {k: v for k, v in model.state()[0].items() if k != "models"}
+            params = {k: v for k, v in fitted.state()[0].items() if k != "models"}
             return _jsonable(
                 {
                     "model": self.model,

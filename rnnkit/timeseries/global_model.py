@@ -58,7 +58,8 @@ PanelSave = Callable[[dict[str, Any], dict[str, Tensor], dict[str, Tensor], dict
 class PanelModel(Protocol):
     """A model over a whole panel, as the Forecaster and the panel backtest drive it."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def fit_panel(self, panel: Panel, save: PanelSave | None = None) -> PanelModel: ...
 
