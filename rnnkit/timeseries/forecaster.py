@@ -174,11 +174,11 @@ class Forecaster:
         ``out_dir``, by Ctrl-C, or by :meth:`save` after ``fit``) exactly where it stopped,
         saving there as it goes. Without a new budget it runs to the one it was started with;
         ``steps`` / ``seconds`` replace it (as totals, counted from the start of the run)."""
-        ck = checkpoint.load(path, with_training=True)
-        checkpoint.expect_kind(ck.config, KIND, "forecaster")
-        cfg = ck.config
+        cfg = checkpoint.load_config(path)
+        checkpoint.expect_kind(cfg, KIND, "forecaster")
         if "panel" not in cfg or cfg["model"] not in ("lstm", "gru"):
             raise RnnkitError("only a global lstm / gru over a panel can be resumed")
+        ck = checkpoint.load(path, with_training=True)
         options = {**cfg["options"]}
         if steps is not None or seconds is not None:
             options |= {"steps": steps, "seconds": seconds}
