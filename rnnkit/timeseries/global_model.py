@@ -6,7 +6,8 @@ the window forecaster of :mod:`rnnkit.timeseries.recurrent` with three additions
 
 * **windows from every series**, pooled into one training set: each series' windows are scaled
   by its own number (the mean absolute one-step change of its training part) and expressed
-  relative to their last value, so series of very different sizes train one network;
+  relative to the mean of their last season (``anchor`` values: a steadier level than the last
+  value of a noisy series), so series of very different sizes train one network;
 * **learned embeddings** of the series id and of each static categorical column
   (:mod:`rnnkit.models.categorical`), read at every step and by the output head: the network
   can tell the series apart and forecast each in its own way;
@@ -121,6 +122,11 @@ class PanelRecurrent(RecurrentForecaster):
 
     #: Width of the series-id embedding (None: fastai's rule, :func:`embedding_size`).
     embed_size: int | None = None
+    #: Hold each series' last origins out of training to choose the best weights (True), or
+    #: train on every window and keep the last weights (False; validation is then in-sample).
+    holdout: bool = True
+    #: Windows are relative to the mean of their last ``anchor`` values (None: one season).
+    anchor: int | None = None
     batch_size: int = 64
     scales: list[float] = field(default_factory=list, init=False, repr=False)
 
@@ -185,15 +191,26 @@ class PanelRecurrent(RecurrentForecaster):
         n_val = max(1, min(int(len(origins) * self.val_fraction), h))
         first_val = origins[-n_val] if len(origins) else 0
         train = int(np.sum(origins + h <= first_val))  # targets end before validation
+        if not self.holdout:
+            train = len(origins)
         if train == 0:
             raise RnnkitError(
                 f"series {key!r} has {n} values: too few to train on for horizon {h} "
                 f"(it needs at least {2 * h + 2})"
             )
-        scale = Scaling.fit(y[: first_val + 1], None).scale
+        scale = Scaling.fit(y[: first_val + 1] if self.holdout else y, None).scale
         windows = self._windows_of(y, origins, scale, codes)
         rows = np.arange(len(origins))
         return windows.take(rows[:train]), windows.take(rows[-n_val:]), scale
+
+    @property
+    def _keep_best(self) -> bool:
+        return self.holdout
+
+    @property
+    def _anchor(self) -> int:
+        """How many of the last values the windows are relative to (their mean)."""
+        return max(1, min(self.anchor or self._panel.season, self._window_len))
 
     def _windows_of(
         self, y: np.ndarray, origins: np.ndarray, scale: float, codes: list[int]
@@ -203,7 +220,9 @@ class PanelRecurrent(RecurrentForecaster):
         pad = self._window_len - 1
         padded = np.concatenate([np.full(pad, y[0]), y])
         empty = np.zeros((len(padded), 0))
-        windows = make_windows(padded, empty, origins + pad, self._window_len, self._outputs, scale)
+        windows = make_windows(
+            padded, empty, origins + pad, self._window_len, self._outputs, scale, self._anchor
+        )
         return replace(windows, codes=torch.tensor([codes] * len(origins), dtype=torch.long))
 
     def _categories(self, panel: Panel) -> tuple[list[int], list[int]]:
@@ -250,20 +269,22 @@ class PanelRecurrent(RecurrentForecaster):
             )
         self.net.eval()
         series, codes = list(self._panel.series.values()), self._codes(self._panel)
+        plain = [ts.values for ts in series]
         ends = [
             self._windows_of(
-                np.concatenate([ts.values, np.zeros(self._outputs)]),
-                np.array([len(ts) - 1]),
+                np.concatenate([y, np.zeros(self._outputs)]),
+                np.array([len(y) - 1]),
                 self.scales[i],
                 codes[i],
             )
-            for i, ts in enumerate(series)
+            for i, y in enumerate(plain)
         ]
         # Sorting the quantiles undoes crossings of separately trained heads (as for one series).
         out = np.sort(_concat(ends).forecast(self.net).double().numpy(), axis=2)
         result = {}
-        for i, (key, ts) in enumerate(self._panel.series.items()):
-            level, scale = ts.values[-1], self.scales[i]
+        for i, key in enumerate(self._panel.series):
+            scale = self.scales[i]
+            level = plain[i][-self._anchor :].mean()
             values = {
                 q: out[i, :horizon, j] * scale + level for j, q in enumerate(self.net.cfg.quantiles)
             }
@@ -273,7 +294,12 @@ class PanelRecurrent(RecurrentForecaster):
 
     # ----------------------------------------------------------------------------- saving
     def _params(self, net: WindowNet, sd: list[float], stats: dict[str, Any]) -> dict[str, Any]:
-        return {"net": net.cfg.__dict__, "scales": self.scales, "sd": sd, "stats": stats}
+        return {
+            "net": net.cfg.__dict__,
+            "scales": self.scales,
+            "sd": sd,
+            "stats": stats,
+        }
 
     def state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
         return self._params(self.net, self._sd, self.stats), dict(self.net.state_dict())

@@ -162,14 +162,21 @@ class Scaling:
 
 
 def make_windows(
-    y: np.ndarray, cov: np.ndarray, origins: np.ndarray, window: int, outputs: int, scale: float
+    y: np.ndarray,
+    cov: np.ndarray,
+    origins: np.ndarray,
+    window: int,
+    outputs: int,
+    scale: float,
+    anchor: int = 1,
 ) -> Windows:
     """The windows ending at each origin ``t``: inputs ``y[t-window+1..t]`` relative to ``y[t]``
-    with the covariates one step later, and targets ``y[t+1..t+outputs]`` (``y`` and ``cov``
-    must reach that far; forecasting pads them)."""
+    (or to the mean of the last ``anchor`` values) with the covariates one step later, and
+    targets ``y[t+1..t+outputs]`` (``y`` and ``cov`` must reach that far; forecasting pads
+    them)."""
     back = origins[:, None] + np.arange(1 - window, 1)[None, :]
     ahead = origins[:, None] + np.arange(1, outputs + 1)[None, :]
-    level = y[origins][:, None]
+    level = y[back[:, window - anchor :]].mean(axis=1, keepdims=True)
     rel = (y[back] - level) / scale
     inputs = np.concatenate([rel[:, :, None], cov[back + 1]], axis=2)
     targets = (y[ahead] - level) / scale
@@ -225,6 +232,11 @@ class RecurrentForecaster:
     @property
     def name(self) -> str:
         return self.cell
+
+    @property
+    def _keep_best(self) -> bool:
+        """Whether the weights of the best validation loss are kept (else the last ones)."""
+        return True
 
     @property
     def _outputs(self) -> int:
@@ -323,7 +335,7 @@ class RecurrentForecaster:
         if trainer.interrupted:  # a half-trained model must not be scored or kept
             raise KeyboardInterrupt
         self.snapshot = trainer.snapshot()  # the latest state, for a save that can resume
-        if trainer.best_weights is not None:
+        if trainer.best_weights is not None and self._keep_best:
             self.net.load_state_dict(trainer.best_weights)
         return trainer
 
