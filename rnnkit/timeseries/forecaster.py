@@ -186,7 +186,7 @@ class Forecaster:
         panel = Panel.restored(cfg["panel"], ck.weights["panel.values"])
         model = make_panel(cfg["model"], cfg["horizon"], options)
         assert isinstance(model, PanelRecurrent)
-        arrays = {k[6:]: v for k, v in ck.weights.items() if k.startswith("model.")}
+        arrays = _model_arrays(ck.weights)
 
         def save(params: dict, arrays: dict, tensors: dict, meta: dict) -> None:
             f._write_panel(path, panel, cfg["horizon"], (params, arrays), (tensors, meta))
@@ -338,7 +338,7 @@ class Forecaster:
         ts = _series(cfg["series"], ck.weights)
         f = cls(cfg["model"], horizon=cfg["horizon"], season=ts.season, **cfg["options"])
         model = make(cfg["model"], cfg["horizon"], cfg["options"])
-        arrays = {k[6:]: v for k, v in ck.weights.items() if k.startswith("model.")}
+        arrays = _model_arrays(ck.weights)
         f.model_ = model.restore(ts, cfg["params"], arrays)
         f.series_, f.horizon_ = ts, cfg["horizon"]
         return f
@@ -349,7 +349,7 @@ class Forecaster:
         panel = Panel.restored(cfg["panel"], ck.weights["panel.values"])
         f = cls(cfg["model"], horizon=cfg["horizon"], season=panel.season, **cfg["options"])
         model = make_panel(cfg["model"], cfg["horizon"], cfg["options"])
-        arrays = {k[6:]: v for k, v in ck.weights.items() if k.startswith("model.")}
+        arrays = _model_arrays(ck.weights)
         f.panel_model_ = model.restore_panel(panel, cfg["params"], arrays)
         f.panel_, f.horizon_ = panel, cfg["horizon"]
         return f
@@ -424,6 +424,11 @@ def _series(description: dict[str, Any], weights: dict[str, torch.Tensor]) -> Ti
         )
     series = pd.Series(y, index=index, name=description["name"])
     return TimeSeries(series, cov, description["season"], description["filled"])
+
+
+def _model_arrays(weights: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The model's arrays of a checkpoint's weights (those saved as ``model.*``)."""
+    return {k[6:]: v for k, v in weights.items() if k.startswith("model.")}
 
 
 def _jsonable(value: Any) -> Any:

@@ -307,15 +307,7 @@ class PanelRecurrent(RecurrentForecaster):
     def restore_panel(
         self, panel: Panel, params: dict[str, Any], arrays: dict[str, Tensor]
     ) -> PanelRecurrent:
-        cfg = WindowConfig(**params["net"])
-        with seeded(self.seed):  # initial weights, replaced below: the caller's RNG stays put
-            self.net = WindowNet(cfg)
-        try:
-            self.net.load_state_dict(arrays)
-        except RuntimeError:
-            raise RnnkitError(
-                "the weights do not match the network described in config.json"
-            ) from None
+        cfg = self._load_net(params, arrays)
         self._panel, self._window_len = panel, cfg.window
         self.scales, self._sd, self.stats = params["scales"], params["sd"], params["stats"]
         return self

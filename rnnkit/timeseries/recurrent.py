@@ -425,6 +425,14 @@ class RecurrentForecaster:
     def restore(
         self, ts: TimeSeries, params: dict[str, Any], arrays: dict[str, Tensor]
     ) -> RecurrentForecaster:
+        cfg = self._load_net(params, arrays)
+        self._ts, self._window_len = ts, cfg.window
+        self.scaling = Scaling(**params["scaling"])
+        self._sd, self.stats = params["sd"], params["stats"]
+        return self
+
+    def _load_net(self, params: dict[str, Any], arrays: dict[str, Tensor]) -> WindowConfig:
+        """:attr:`net` rebuilt from saved ``params`` and weights ``arrays``; its config."""
         cfg = WindowConfig(**params["net"])
         with seeded(self.seed):  # initial weights, replaced below: the caller's RNG stays put
             self.net = WindowNet(cfg)
@@ -434,10 +442,7 @@ class RecurrentForecaster:
             raise RnnkitError(
                 "the weights do not match the network described in config.json"
             ) from None
-        self._ts, self._window_len = ts, cfg.window
-        self.scaling = Scaling(**params["scaling"])
-        self._sd, self.stats = params["sd"], params["stats"]
-        return self
+        return cfg
 
 
 def _raw_covariates(ts: TimeSeries) -> np.ndarray | None:
