@@ -19,7 +19,7 @@ from rnnkit.core import checkpoint
 from rnnkit.errors import RnnkitError
 from rnnkit.timeseries import Forecaster, backtest, backtest_panel, load_panel
 from rnnkit.timeseries.global_model import PanelRecurrent
-from rnnkit.timeseries.recurrent import WindowLearner
+from rnnkit.timeseries.recurrent import WindowLearner, make_windows
 
 SHARED = Path("/work/shared/data")
 #: A global network small enough to train in a second or two.
@@ -239,3 +239,13 @@ def test_registered_panels(monkeypatch: pytest.MonkeyPatch) -> None:
     employment = load_panel("us_employment", series="Series_ID", static=["Title"])
     lengths = [len(ts) for ts in employment.series.values()]
     assert len(employment) == 148 and employment.season == 12 and min(lengths) < max(lengths)
+
+
+def test_windows_are_relative_to_the_mean_of_their_last_values() -> None:
+    y = np.array([1.0, 5.0, 2.0, 6.0, 3.0, 7.0, 4.0])
+    empty = np.zeros((len(y), 0))
+    last = make_windows(y, empty, np.array([5]), window=4, outputs=1, scale=2.0)
+    season = make_windows(y, empty, np.array([5]), window=4, outputs=1, scale=2.0, anchor=2)
+    np.testing.assert_allclose(last.inputs[0, :, 0], (y[2:6] - 7.0) / 2)  # the last value
+    np.testing.assert_allclose(season.inputs[0, :, 0], (y[2:6] - 5.0) / 2)  # mean of 3 and 7
+    np.testing.assert_allclose(season.targets[0], [(4.0 - 5.0) / 2])

@@ -359,7 +359,8 @@ class Forecaster:
         if self.panel_ is not None:
             fitted, panel = self._require_panel()
             described = {k: v for k, v in panel.describe().items() if k != "series"}
-            params = {k: v for k, v in fitted.state()[0].items() if k != "models"}
+            # Per-series parameters (scales, fitted models) stay in the checkpoint, not here.
+            params = {k: v for k, v in fitted.state()[0].items() if k not in ("models", "scales")}
             return _jsonable(
                 {
                     "model": self.model,

@@ -48,7 +48,7 @@ from rnnkit.timeseries.recurrent import (
     Windows,
     make_windows,
 )
-from rnnkit.training.loop import LoopState, Trainer
+from rnnkit.training.loop import LoopState, SaveFn, Trainer
 
 #: Options only a model over a panel takes.
 PANEL_OPTIONS = ("per_series", "embed_size")
@@ -241,7 +241,8 @@ class PanelRecurrent(RecurrentForecaster):
             for i in range(len(panel))
         ]
 
-    def _saver(self, save: PanelSave | None, train: Windows, val: Windows) -> Any:
+    def _saver(self, save: PanelSave | None, train: Windows, val: Windows) -> SaveFn | None:
+        """The loop's save function: ``save`` with the model's state for the best weights."""
         if save is None:
             return None
 
