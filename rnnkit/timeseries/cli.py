@@ -215,13 +215,18 @@ def backtest(
         _backtest_panel(ts, names, horizon, folds, step, max_train, as_json)
         return
     result = run_backtest(ts, names, horizon, folds, step, max_train)
+    described = f"{ts.y.name}: {len(ts)} {ts.frequency} values"
+    _report(
+        result, f"{described}, horizon {result.horizon}, {folds} folds, season {ts.season}", as_json
+    )
+
+
+def _report(result: Any, header: str, as_json: bool) -> None:
+    """A backtest's table as JSON, or ``header`` and its leaderboard."""
     if as_json:
         click.echo(result.table().to_json(orient="records", date_format="iso", indent=2))
         return
-    click.echo(
-        f"{ts.y.name}: {len(ts)} {ts.frequency} values, horizon {result.horizon}, "
-        f"{folds} folds, season {ts.season}"
-    )
+    click.echo(header)
     click.echo(result.leaderboard().round(4).to_string())
 
 
@@ -239,11 +244,6 @@ def _backtest_panel(
     if max_train is not None:
         raise RnnkitError("--max-train is for one series; a panel's folds train on all the past")
     result = backtest_panel(panel, names, horizon, folds, step)
-    if as_json:
-        click.echo(result.table().to_json(orient="records", date_format="iso", indent=2))
-        return
-    click.echo(
-        f"{len(panel)} {panel.frequency} series by {panel.column}, horizon {result.horizon}, "
-        f"{folds} folds, season {panel.season}"
-    )
-    click.echo(result.leaderboard().round(4).to_string())
+    described = f"{len(panel)} {panel.frequency} series by {panel.column}"
+    header = f"{described}, horizon {result.horizon}, {folds} folds, season {panel.season}"
+    _report(result, header, as_json)
