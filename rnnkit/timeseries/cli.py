@@ -40,6 +40,17 @@ _SERIES_OPTIONS = (
     ),
     DATA_DIR,
     click.option("--horizon", type=int, help="Steps to forecast [default: by frequency]."),
+    click.option(
+        "--series",
+        help="Column naming each row's series: DATA is a panel of many series (one global "
+        "network for lstm / gru, other models fitted per series).",
+    ),
+    click.option(
+        "--static",
+        multiple=True,
+        help="[panel] A categorical column fixed within each series (repeatable), embedded by "
+        "the global network.",
+    ),
 )
 
 
@@ -49,10 +60,21 @@ def _series_options(f: F) -> F:
     return f
 
 
-def _read(data: str, data_dir: Path | None, **how: Any) -> Any:
-    from rnnkit.timeseries.data import load_series
+def _read(
+    data: str, data_dir: Path | None, series: str | None, static: tuple[str, ...], **how: Any
+) -> Any:
+    """A :class:`~rnnkit.timeseries.panel.Panel` with ``series``, else one series."""
+    if series is None:
+        if static:
+            raise RnnkitError("--static is for a panel: give --series too")
+        from rnnkit.timeseries.data import load_series
 
-    return load_series(data, data_dir=data_dir, **how)
+        return load_series(data, data_dir=data_dir, **how)
+    if how.pop("covariates"):
+        raise RnnkitError("a forecaster over a panel takes no --covariate (yet)")
+    from rnnkit.timeseries.panel import load_panel
+
+    return load_panel(data, series=series, static=static, data_dir=data_dir, **how)
 
 
 def _options(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -82,6 +104,7 @@ def _options(pairs: tuple[str, ...]) -> dict[str, Any]:
     "the forecaster (reuse it with --load), forecast.csv and forecast.png", "none: print only"
 )
 @click.option("--load", type=click.Path(path_type=Path), help="Use a saved forecaster.")
+@click.option("--plot-series", help="[panel] The series forecast.png shows [default: the first].")
 def forecast(
     data: str | None,
     model: str,
@@ -90,6 +113,7 @@ def forecast(
     future: Path | None,
     out_dir: Path | None,
     load: Path | None,
+    plot_series: str | None,
     horizon: int | None,
     data_dir: Path | None,
     **how: Any,
@@ -97,6 +121,9 @@ def forecast(
     """Fit a model on DATA (a CSV file with a date and a value column, or a registered series,
     see `rnnkit data list`) and print the next --horizon values with an --interval prediction
     interval, as CSV. With --out DIR, also save the forecaster, the CSV and a plot there.
+
+    With --series COLUMN, DATA is a long table of many series (e.g. us_employment --series
+    Series_ID): the CSV has one block of rows per series.
 
     With --load, forecast from a saved forecaster instead (no DATA)."""
     from rnnkit.timeseries import Forecaster
@@ -109,22 +136,34 @@ def forecast(
         assert data is not None
         ts = _read(data, data_dir, **how)
         f = Forecaster(model, horizon=horizon, **_options(pairs)).fit(ts)
+    panel = f.panel_ is not None
+    if plot_series is not None and not panel:
+        raise RnnkitError("--plot-series is for a forecaster over a panel (--series)")
     covariates = _future_covariates(future)
     table = f.predict(horizon, covariates, interval)
-    click.echo(table.to_csv(index_label="date"), nl=False)
+    as_csv = {"index": False} if panel else {"index_label": "date"}
+    click.echo(table.to_csv(**as_csv), nl=False)
     if out_dir is not None:
-        _save(f, table, out_dir, horizon, covariates, interval)
+        plot = {"series": plot_series} if panel else {}
+        _save(f, table, out_dir, as_csv, (horizon, covariates, interval), plot)
 
 
-def _save(f: Any, table: Any, out_dir: Path, *forecast: Any) -> None:
+def _save(
+    f: Any,
+    table: Any,
+    out_dir: Path,
+    as_csv: dict[str, Any],
+    forecast: tuple[Any, ...],
+    plot: dict[str, Any],
+) -> None:
     """The forecaster, forecast.csv and forecast.png (drawn for the ``forecast`` arguments) in
     ``out_dir``; the forecaster first, as its folder is swapped in whole (keeping other files)."""
     from rnnkit.core.files import atomic_file
 
     f.save(out_dir)
     with atomic_file(out_dir / "forecast.csv", "w") as fh:
-        table.to_csv(fh, index_label="date")
-    f.plot(out_dir / "forecast.png", *forecast)
+        table.to_csv(fh, **as_csv)
+    f.plot(out_dir / "forecast.png", *forecast, **plot)
     click.echo(f"saved: {out_dir}", err=True)
 
 
@@ -164,17 +203,47 @@ def backtest(
     **how: Any,
 ) -> None:
     """Rolling-origin backtest of --models on DATA; prints a leaderboard (mean MAE, RMSE, MAPE,
-    sMAPE and MASE over the folds, best MASE first)."""
+    sMAPE and MASE over the folds, best MASE first).
+
+    With --series COLUMN, over every series of a panel: lstm / gru as one global network per
+    fold, the other models per series; the leaderboard averages over series and folds."""
     from rnnkit.timeseries import backtest as run_backtest
 
     ts = _read(data, data_dir, **how)
     names = [m.strip() for m in models.split(",") if m.strip()]
+    if how["series"] is not None:
+        _backtest_panel(ts, names, horizon, folds, step, max_train, as_json)
+        return
     result = run_backtest(ts, names, horizon, folds, step, max_train)
+    described = f"{ts.y.name}: {len(ts)} {ts.frequency} values"
+    _report(
+        result, f"{described}, horizon {result.horizon}, {folds} folds, season {ts.season}", as_json
+    )
+
+
+def _report(result: Any, header: str, as_json: bool) -> None:
+    """A backtest's table as JSON, or ``header`` and its leaderboard."""
     if as_json:
         click.echo(result.table().to_json(orient="records", date_format="iso", indent=2))
         return
-    click.echo(
-        f"{ts.y.name}: {len(ts)} {ts.frequency} values, horizon {result.horizon}, "
-        f"{folds} folds, season {ts.season}"
-    )
+    click.echo(header)
     click.echo(result.leaderboard().round(4).to_string())
+
+
+def _backtest_panel(
+    panel: Any,
+    names: list[str],
+    horizon: int | None,
+    folds: int,
+    step: int | None,
+    max_train: int | None,
+    as_json: bool,
+) -> None:
+    from rnnkit.timeseries.panel_backtests import backtest_panel
+
+    if max_train is not None:
+        raise RnnkitError("--max-train is for one series; a panel's folds train on all the past")
+    result = backtest_panel(panel, names, horizon, folds, step)
+    described = f"{len(panel)} {panel.frequency} series by {panel.column}"
+    header = f"{described}, horizon {result.horizon}, {folds} folds, season {panel.season}"
+    _report(result, header, as_json)

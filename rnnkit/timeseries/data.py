@@ -142,7 +142,7 @@ def load_series(
         return source if season is None else replace(source, season=season)
     if missing not in MISSING_POLICIES:
         raise RnnkitError(f"missing must be one of {', '.join(MISSING_POLICIES)}, got {missing!r}")
-    frame = _as_frame(source, encoding, data_dir)
+    frame = read_frame(source, encoding, data_dir)
     frame = _with_dates(frame, date)
     target = _pick_value(frame, value)
     columns = [target, *covariates]
@@ -186,7 +186,11 @@ def season_of(index: pd.Index) -> int:
 # Reading
 
 
-def _as_frame(source: Any, encoding: str, data_dir: str | Path | None) -> pd.DataFrame:
+def read_frame(
+    source: Any, encoding: str = "utf-8", data_dir: str | Path | None = None
+) -> pd.DataFrame:
+    """The table behind a source: a pandas Series / DataFrame as it is, a CSV file or a
+    registered series read by the shared rule."""
     if isinstance(source, pd.Series):
         return source.to_frame(name=source.name if source.name is not None else "value")
     if isinstance(source, pd.DataFrame):
@@ -312,7 +316,8 @@ def _regular(frame: pd.DataFrame, freq: str | None) -> pd.DataFrame:
     dup = frame.index[frame.index.duplicated()]
     if len(dup):
         raise RnnkitError(
-            f"the date {dup[0]} occurs more than once; give freq (e.g. 'D') to aggregate by mean"
+            f"the date {dup[0]} occurs more than once; give freq (e.g. 'D') to aggregate by "
+            "mean, or series= (the column naming each series) if it holds many series"
         )
     if len(frame) < 3:
         raise RnnkitError(f"a series needs at least 3 dated observations, got {len(frame)}")

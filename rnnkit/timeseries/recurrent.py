@@ -39,7 +39,7 @@ from rnnkit.models.window import WindowConfig, WindowNet
 from rnnkit.timeseries.base import Prediction
 from rnnkit.timeseries.data import TimeSeries
 from rnnkit.training.learner import TorchLearner
-from rnnkit.training.loop import LoopSettings, Trainer
+from rnnkit.training.loop import LoopSettings, LoopState, SaveFn, Trainer
 from rnnkit.training.schedule import Budget
 
 CELLS = ("lstm", "gru")
@@ -50,11 +50,13 @@ MIN_WINDOWS = 8
 
 @dataclass
 class Windows:
-    """Network inputs, the covariates of the output steps, and targets (all scaled)."""
+    """Network inputs, the covariates of the output steps, and targets (all scaled); over a
+    panel, also the categorical codes of each window's series (series id, static columns)."""
 
     inputs: Tensor
     future: Tensor
     targets: Tensor
+    codes: Tensor | None = None
 
     def __len__(self) -> int:
         return len(self.inputs)
@@ -62,7 +64,12 @@ class Windows:
     def take(self, rows: np.ndarray) -> Windows:
         """The windows at positions ``rows``."""
         idx = torch.from_numpy(rows)
-        return Windows(self.inputs[idx], self.future[idx], self.targets[idx])
+        codes = None if self.codes is None else self.codes[idx]
+        return Windows(self.inputs[idx], self.future[idx], self.targets[idx], codes)
+
+    def forecast(self, net: WindowNet) -> Tensor:
+        """The network's output for these windows."""
+        return net(self.inputs, self.future, self.codes)
 
 
 class WindowBatches:
@@ -114,7 +121,7 @@ class WindowLearner(TorchLearner):
         self.net.train()
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        loss = pinball(self.net(batch.inputs, batch.future), batch.targets, self.quantiles)
+        loss = pinball(batch.forecast(self.net), batch.targets, self.quantiles)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         nn.utils.clip_grad_norm_(self.net.parameters(), self.clip)
@@ -124,9 +131,7 @@ class WindowLearner(TorchLearner):
     @torch.inference_mode()
     def validate(self) -> float:
         self.net.eval()
-        return pinball(
-            self.net(self.val.inputs, self.val.future), self.val.targets, self.quantiles
-        ).item()
+        return pinball(self.val.forecast(self.net), self.val.targets, self.quantiles).item()
 
     def sample(self) -> str:
         return ""
@@ -157,14 +162,21 @@ class Scaling:
 
 
 def make_windows(
-    y: np.ndarray, cov: np.ndarray, origins: np.ndarray, window: int, outputs: int, scale: float
+    y: np.ndarray,
+    cov: np.ndarray,
+    origins: np.ndarray,
+    window: int,
+    outputs: int,
+    scale: float,
+    anchor: int = 1,
 ) -> Windows:
     """The windows ending at each origin ``t``: inputs ``y[t-window+1..t]`` relative to ``y[t]``
-    with the covariates one step later, and targets ``y[t+1..t+outputs]`` (``y`` and ``cov``
-    must reach that far; forecasting pads them)."""
+    (or to the mean of the last ``anchor`` values) with the covariates one step later, and
+    targets ``y[t+1..t+outputs]`` (``y`` and ``cov`` must reach that far; forecasting pads
+    them)."""
     back = origins[:, None] + np.arange(1 - window, 1)[None, :]
     ahead = origins[:, None] + np.arange(1, outputs + 1)[None, :]
-    level = y[origins][:, None]
+    level = y[back[:, window - anchor :]].mean(axis=1, keepdims=True)
     rel = (y[back] - level) / scale
     inputs = np.concatenate([rel[:, :, None], cov[back + 1]], axis=2)
     targets = (y[ahead] - level) / scale
@@ -222,6 +234,11 @@ class RecurrentForecaster:
         return self.cell
 
     @property
+    def _keep_best(self) -> bool:
+        """Whether the weights of the best validation loss are kept (else the last ones)."""
+        return True
+
+    @property
     def _outputs(self) -> int:
         return self.horizon if self.strategy == "direct" else 1
 
@@ -249,25 +266,32 @@ class RecurrentForecaster:
         # repeatable without touching the caller's random state.
         with seeded(self.seed):
             self.net = self._new_net(0 if cov is None else cov.shape[1])
-            stats = self._train(full.take(rows[: len(train)]), full.take(rows[-n_val:]))
-        self._sd = self._validation_sd(full.take(rows[-n_val:]))
-        self.stats = stats
+            trainer = self._train(full.take(rows[: len(train)]), full.take(rows[-n_val:]))
+        self.stats = self._stats(trainer.state, len(train), n_val)
+        self._sd = self._validation_sd(self.net, full.take(rows[-n_val:]), self.scaling.scale)
         return self
 
     def _window(self, ts: TimeSeries) -> int:
+        return self._window_for(ts.season, len(ts))
+
+    def _window_for(self, season: int, length: int) -> int:
+        """The window: as given, else two seasons (or horizons) that a series of ``length``
+        still has enough windows for."""
         if self.window is not None:
             if self.window < 2:
                 raise RnnkitError(f"window must be at least 2, got {self.window}")
             return self.window
-        wanted = max(2 * ts.season, 2 * self.horizon, 8)
-        fits = (len(ts) - 2 * self._outputs - MIN_WINDOWS) // 2
+        wanted = max(2 * season, 2 * self.horizon, 8)
+        fits = (length - 2 * self._outputs - MIN_WINDOWS) // 2
         return max(2, min(wanted, 200, fits))
 
     def _windows(self, y: np.ndarray, cov: np.ndarray | None, origins: np.ndarray) -> Windows:
         scaled = self.scaling.covariates(cov, len(y))
         return make_windows(y, scaled, origins, self._window_len, self._outputs, self.scaling.scale)
 
-    def _new_net(self, covariates: int) -> WindowNet:
+    def _new_net(
+        self, covariates: int, categories: list[int] | None = None, sizes: list[int] | None = None
+    ) -> WindowNet:
         return WindowNet(
             WindowConfig(
                 cell=self.cell,
@@ -278,10 +302,21 @@ class RecurrentForecaster:
                 outputs=self._outputs,
                 quantiles=sorted({0.5, *self.quantiles}),
                 highway=self.highway,
+                categories=categories or [],
+                embed_sizes=sizes or [],
             )
         )
 
-    def _train(self, train: Windows, val: Windows) -> dict[str, Any]:
+    def _train(
+        self,
+        train: Windows,
+        val: Windows,
+        save: SaveFn | None = None,
+        resume: tuple[dict[str, Tensor], dict[str, Any], dict[str, Tensor]] | None = None,
+    ) -> Trainer:
+        """Train :attr:`net` on ``train`` (choosing the best weights on ``val``) and return the
+        trainer; ``save`` writes a checkpoint at each validation and on Ctrl-C, ``resume`` (a
+        checkpoint's training tensors, training state and best weights) continues a run."""
         learner = WindowLearner(self.net, val)
         batches = WindowBatches(train, self.batch_size, self.seed)
         settings = LoopSettings(
@@ -293,30 +328,38 @@ class RecurrentForecaster:
             token_name="windows",
         )
         trainer = Trainer(learner, batches, settings, log_dir=None)
-        state = trainer.run(Budget(steps=self.steps, seconds=self.seconds), quiet=not self.verbose)
+        if resume is not None:
+            trainer.restore(*resume)
+        budget = Budget(steps=self.steps, seconds=self.seconds)
+        trainer.run(budget, save=save, quiet=not self.verbose)
         if trainer.interrupted:  # a half-trained model must not be scored or kept
             raise KeyboardInterrupt
-        if trainer.best_weights is not None:
+        self.snapshot = trainer.snapshot()  # the latest state, for a save that can resume
+        if trainer.best_weights is not None and self._keep_best:
             self.net.load_state_dict(trainer.best_weights)
+        return trainer
+
+    @staticmethod
+    def _stats(state: LoopState, train: int, val: int) -> dict[str, Any]:
+        """The run's steps, time and best validation loss, and its numbers of windows."""
         return {
             "steps": state.step,
             "elapsed_s": round(state.elapsed, 3),
             "best_val_loss": state.best_val if math.isfinite(state.best_val) else None,
             "best_step": state.best_step,
-            "train_windows": len(train),
-            "val_windows": len(val),
+            "train_windows": train,
+            "val_windows": val,
         }
 
+    @staticmethod
     @torch.inference_mode()
-    def _validation_sd(self, val: Windows) -> list[float]:
-        """Root mean squared validation error of the median forecast at each output step."""
-        self.net.eval()
-        median = self._median(self.net(val.inputs, val.future))
-        err = (median - val.targets).double().numpy() * self.scaling.scale
+    def _validation_sd(net: WindowNet, val: Windows, scale: float) -> list[float]:
+        """Root mean squared validation error of ``net``'s median forecast at each output
+        step, times ``scale``."""
+        net.eval()
+        median = val.forecast(net)[:, :, net.cfg.quantiles.index(0.5)]
+        err = (median - val.targets).double().numpy() * scale
         return np.sqrt(np.mean(err**2, axis=0)).tolist()
-
-    def _median(self, out: Tensor) -> Tensor:
-        return out[:, :, self.net.cfg.quantiles.index(0.5)]
 
     # ----------------------------------------------------------------------------- forecasting
     @torch.inference_mode()
@@ -382,6 +425,14 @@ class RecurrentForecaster:
     def restore(
         self, ts: TimeSeries, params: dict[str, Any], arrays: dict[str, Tensor]
     ) -> RecurrentForecaster:
+        cfg = self._load_net(params, arrays)
+        self._ts, self._window_len = ts, cfg.window
+        self.scaling = Scaling(**params["scaling"])
+        self._sd, self.stats = params["sd"], params["stats"]
+        return self
+
+    def _load_net(self, params: dict[str, Any], arrays: dict[str, Tensor]) -> WindowConfig:
+        """:attr:`net` rebuilt from saved ``params`` and weights ``arrays``; its config."""
         cfg = WindowConfig(**params["net"])
         with seeded(self.seed):  # initial weights, replaced below: the caller's RNG stays put
             self.net = WindowNet(cfg)
@@ -391,10 +442,7 @@ class RecurrentForecaster:
             raise RnnkitError(
                 "the weights do not match the network described in config.json"
             ) from None
-        self._ts, self._window_len = ts, cfg.window
-        self.scaling = Scaling(**params["scaling"])
-        self._sd, self.stats = params["sd"], params["stats"]
-        return self
+        return cfg
 
 
 def _raw_covariates(ts: TimeSeries) -> np.ndarray | None:
