@@ -79,6 +79,7 @@ _UNSET = {
     "lr_decay": "2.6 with --lm, else off",
     "unfreeze_steps": "a quarter epoch per layer with --lm, else off",
     "baseline_analyzer": "word, or char_wb with --level char",
+    "blend": "on in a run planned without a budget, on 1,000+ training texts",
 }
 _ARCH = {name: Setting(kind, {"": ARCH_DEFAULTS[name]}) for name, kind in _ARCH_TYPES.items()}
 
