@@ -9,12 +9,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from click.testing import CliRunner
 
-from rnnkit import RnnkitError, TextClassifier
+from rnnkit import CharLM, RnnkitError, Text, TextClassifier, WordLM
 from rnnkit.classify.baseline import TfidfLogReg
+from rnnkit.classify.learner import ClassifierLearner
+from rnnkit.classify.warmstart import LanguageModelStart
 from rnnkit.cli import cli
+from rnnkit.data.tokenize import CHARS
 from rnnkit.data.works import passages
+from rnnkit.models.classifier import ClassifierConfig, ClassifierNet
 
 #: Three made-up authors, told apart by their characters only (the words are shared).
 WORDS = ["the", "king", "love", "night", "sword", "crown", "sweet", "death"]
@@ -58,11 +63,43 @@ def test_char_level_save_load_gives_identical_probabilities(char_clf, tmp_path: 
     np.testing.assert_array_equal(again.predict_proba(probe), char_clf.predict_proba(probe))
 
 
-def test_char_level_refuses_word_starts() -> None:
-    with pytest.raises(RnnkitError, match="cannot start from"):
+def test_char_level_refuses_word_starts(tmp_path: Path) -> None:
+    with pytest.raises(RnnkitError, match="cannot start from word vectors"):
         TextClassifier(level="char", embeddings="vectors/x")
+    texts, labels = _authors(12, seed=0)
+    WordLM(hidden_size=8, embed_size=4, seq_len=4, batch_size=2).fit(
+        Text("\n".join(texts)), steps=1, quiet=True
+    ).save(tmp_path / "words")
+    with pytest.raises(RnnkitError, match="not a character language model"):
+        TextClassifier(level="char", lm=str(tmp_path / "words")).fit(texts, labels, steps=1)
     with pytest.raises(RnnkitError, match="level must be one of"):
         TextClassifier(level="byte")
+
+
+def test_a_char_level_classifier_starts_from_a_char_language_model(tmp_path: Path) -> None:
+    texts, labels = _authors(90, seed=0)
+    lm = CharLM(cell="gru", hidden_size=16, embed_size=8, seq_len=16, batch_size=4)
+    lm.fit(Text("\n".join(texts)), steps=20, quiet=True).save(tmp_path / "lm")
+    assert lm.vocab_ is not None and lm.model_ is not None
+    # The model's characters in its order, then the two a classifier reads besides.
+    start = LanguageModelStart.load(tmp_path / "lm", CHARS)
+    assert start.vocab.tokens == [*lm.vocab_.chars, "<unk>", "<eos>"]
+    net = ClassifierNet(
+        ClassifierConfig(len(start.vocab), 3, **start.fixed({}), pooling="max+mean")
+    )
+    start.apply(net)
+    lm_state = lm.model_.state_dict()
+    rows = len(lm.vocab_.chars)
+    torch.testing.assert_close(net.embed.weight[:rows], lm_state["embed.weight"])
+    torch.testing.assert_close(net.fwd[0].weight_hh_l0, lm_state["rnn.weight_hh_l0"])
+    # Through the classifier: ULMFiT's fine-tuning, and saved -> loaded, the same outputs.
+    clf = TextClassifier(level="char", lm=str(tmp_path / "lm"), min_count=1, batch_size=16)
+    clf.fit(texts, labels, steps=2, quiet=True, out_dir=tmp_path / "c")
+    assert clf.model_ is not None and clf.model_.config.embed_size == 8
+    learner = clf._trainer.learner if clf._trainer else None
+    assert isinstance(learner, ClassifierLearner) and learner.tuning.lr_decay == 2.6
+    again = TextClassifier.load(tmp_path / "c")
+    np.testing.assert_array_equal(again.predict_proba(texts[:3]), clf.predict_proba(texts[:3]))
 
 
 def test_the_char_ngram_baseline_and_its_saved_versions() -> None:

@@ -90,9 +90,9 @@ class ClassifierSettings:
 
     ``level="char"`` reads every character as a token, as it stands (``lowercase`` is for
     words only; characters never seen read as ``<unk>``), with an embedding of 32 unless
-    given; it cannot start from word vectors or a word language model. ``baseline_analyzer``
-    is the baseline's n-grams: ``word`` (the default at word level), or ``char_wb`` (the
-    default at character level) / ``char``, character 1- to 5-grams.
+    given; it can start from a character language model (``lm=``), not from word vectors.
+    ``baseline_analyzer`` is the baseline's n-grams: ``word`` (the default at word level), or
+    ``char_wb`` (the default at character level) / ``char``, character 1- to 5-grams.
 
     Example:
         >>> ClassifierSettings(batch_size=64, blend=True).val_fraction
@@ -145,9 +145,9 @@ class ClassifierSettings:
             raise RnnkitError("freeze_embeddings needs embeddings= or lm= to start from")
         if self.level not in LEVELS:
             raise RnnkitError(f"level must be one of {', '.join(LEVELS)}, got {self.level!r}")
-        if self.level == "char" and (self.lm is not None or self.embeddings is not None):
+        if self.level == "char" and self.embeddings is not None:
             raise RnnkitError(
-                "a character-level classifier cannot start from words (lm=, embeddings=)"
+                "a character-level classifier cannot start from word vectors (embeddings=)"
             )
         if self.baseline_analyzer not in (None, *ANALYZERS):
             raise RnnkitError(
