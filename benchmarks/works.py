@@ -14,10 +14,12 @@ gone already) are scored beside them.
 (:func:`~rnnkit.data.works.folds`); for each fold the baseline learns the 4 dramatic genres
 from the other folds' train passages (C chosen on their validation passages) and labels every
 passage of the held-out works; the predictions of all folds are scored together. Verse vs drama
-the same way, over all 44 works.
+the same way, over all 44 works. Both weigh every class the same in the baseline's loss (a
+genre of 5 works beside one of 12; 6 works of verse beside 38 plays).
 
 ``leak`` the baseline trained and tested on the raw view (speaker prefixes, stage directions,
-headings) against the clean view, same blocks, each tested on both.
+headings) against the clean view, same blocks, each tested on both; and the clean one on the
+test passages re-typeset (the edition check without a network).
 
     python benchmarks/works.py --protocols work genre leak --lengths 200 500 2000 --minutes 20
 
@@ -35,7 +37,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -100,7 +102,7 @@ def run_work(length: int, args: argparse.Namespace) -> list[dict[str, Any]]:
             for edition in EDITIONS
         }
     predicted = [clf.classes_[int(i)] for i in logps["classifier"].argmax(dim=1)]
-    figure = confusion(args, f"work_{length}", truth, predicted, clf.classes_)
+    figure = confusion(args, "work", length, truth, predicted, clf.classes_)
     stats = clf.info()["stats"]
     row = {
         "passage_chars": length,
@@ -121,21 +123,31 @@ def run_work(length: int, args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def confusion(
-    args: argparse.Namespace, name: str, truth: list[Any], predicted: list[Any], classes: list[Any]
+    args: argparse.Namespace,
+    task: str,
+    length: int,
+    truth: list[Any],
+    predicted: list[Any],
+    classes: list[Any],
 ) -> str:
     """Draw the confusion matrix beside the JSON; returns the PNG's file name."""
-    path = args.json_out.with_name(f"{args.json_out.stem}_{name}.png")
+    path = args.json_out.with_name(f"{args.json_out.stem}_{task.replace(' ', '_')}_{length}.png")
     matrix = np.array(classification_report(truth, predicted, classes)["confusion"])
-    titles = [str(c).title()[:28] for c in classes]  # full titles would crowd the axes
-    plot_confusion(matrix, titles, path, f"{name.replace('_', ' at ')} chars: {len(truth)}")
+    names = [str(c).title()[:28] for c in classes]  # full titles would crowd the axes
+    plot_confusion(matrix, names, path, f"{task}, {length} chars: {len(truth)} passages")
     return path.name
 
 
 def fit_baseline(
-    train: list[dict[str, Any]], val: list[dict[str, Any]], key: Any, cs: list[float]
+    train: list[dict[str, Any]],
+    val: list[dict[str, Any]],
+    key: Any,
+    cs: list[float],
+    balanced: Literal["balanced"] | None = None,
 ) -> TfidfLogReg:
-    """The char n-gram baseline on records labelled by ``key(record)``, C chosen on ``val``."""
-    base = TfidfLogReg(analyzer="char_wb", Cs=cs)
+    """The char n-gram baseline on records labelled by ``key(record)``, C chosen on ``val``
+    (``balanced``: every class weighs the same in the loss, however few its passages)."""
+    base = TfidfLogReg(analyzer="char_wb", Cs=cs, class_weight=balanced)
     return base.fit(
         [r["text"] for r in train],
         [key(r) for r in train],
@@ -168,13 +180,12 @@ def run_genre(length: int, args: argparse.Namespace) -> list[dict[str, Any]]:
             inside = {w for fold in folds(args.folds, genres) for w in fold} - set(held)
             train, val = ([r for r in everything[s] if r["title"] in inside] for s in SPLITS[:2])
             tested = [r for s in SPLITS for r in everything[s] if r["title"] in held]
-            base = fit_baseline(train, val, key, args.cs)
+            base = fit_baseline(train, val, key, args.cs, "balanced")
             truth += [key(r) for r in tested]
             predicted += base.predict([r["text"] for r in tested]).tolist()
         classes = sorted(set(truth) | set(predicted))
         report = classification_report(truth, predicted, classes)
         majority = max(truth.count(c) for c in classes) / len(truth)
-        name = f"{task.replace(' ', '_')}_{length}"
         rows.append(
             {
                 "task": task,
@@ -187,7 +198,7 @@ def run_genre(length: int, args: argparse.Namespace) -> list[dict[str, Any]]:
                 "majority_class": majority,
                 "per_class_f1": {c: v["f1"] for c, v in report["per_class"].items()},
                 "seconds_total": round(time.perf_counter() - started, 1),
-                "confusion_png": confusion(args, name, truth, predicted, classes),
+                "confusion_png": confusion(args, task, length, truth, predicted, classes),
             }
         )
     return rows
@@ -206,6 +217,13 @@ def run_leak(length: int, args: argparse.Namespace) -> list[dict[str, Any]]:
         for tested in views:
             found = baseline_scores(base, views[tested]["test"], _title)
             row |= {f"{trained}_on_{tested}_{k}": v for k, v in found.items()}
+        if trained == "clean":  # the edition check: the same test passages, re-typeset
+            for edition in EDITIONS:
+                retyped = [
+                    r | {"text": retypeset(r["text"], edition)} for r in views["clean"]["test"]
+                ]
+                found = baseline_scores(base, retyped, _title)
+                row |= {f"clean_on_{edition}_{k}": v for k, v in found.items()}
     row["seconds_total"] = round(time.perf_counter() - started, 1)
     return [row]
 
@@ -269,6 +287,18 @@ def genre_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def baseline_edition_table(rows: list[dict[str, Any]]) -> str:
+    head = f"{'chars':>6} {'test passages':>13} | {'acc':>7} {'F1':>7} {'top5':>7}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        for tested in ("clean", *EDITIONS):
+            cells = " ".join(
+                f"{r[f'clean_on_{tested}_{k}']:>7.3f}" for k in ("accuracy", "macro_f1", "top5")
+            )
+            lines.append(f"{r['passage_chars']:>6} {tested:>13} | {cells}")
+    return "\n".join(lines)
+
+
 def leak_table(rows: list[dict[str, Any]]) -> str:
     head = (
         f"{'chars':>6} {'trained on':>10} | {'clean test acc / F1':>20} | {'raw test acc / F1':>20}"
@@ -314,6 +344,8 @@ def main() -> None:
         print(f"\n{protocol}\n" + tables[protocol](rows))
         if protocol == "work":
             print("\nedition (the same test passages re-typeset)\n" + edition_table(rows))
+        if protocol == "leak":
+            print("\nedition, the clean baseline\n" + baseline_edition_table(rows))
     report["chance_note"] = "work: chance = 1 / works present at that length"
     args.json_out.parent.mkdir(parents=True, exist_ok=True)
     write_report(report, args.json_out)

@@ -119,6 +119,25 @@ def test_the_char_ngram_baseline_and_its_saved_versions() -> None:
         TfidfLogReg(analyzer="bytes")
 
 
+def test_balanced_class_weights_lift_a_rare_class_and_are_saved() -> None:
+    texts, labels = _authors(300, seed=4)
+    # Keep 1 in 10 of the "ponders" texts: a class 5 times rarer than each of the others.
+    kept = [i for i, label in enumerate(labels) if label != "ponders" or i % 30 == 1]
+    docs, truth = [texts[i] for i in kept], [labels[i] for i in kept]
+    plain = TfidfLogReg(analyzer="char_wb", C=0.05).fit(docs, truth)
+    fair = TfidfLogReg(analyzer="char_wb", C=0.05, class_weight="balanced").fit(docs, truth)
+    test, test_labels = _authors(60, seed=5)
+    rare = [t for t, label in zip(test, test_labels, strict=True) if label == "ponders"]
+    assert (fair.predict(rare) == "ponders").mean() > (plain.predict(rare) == "ponders").mean()
+    meta, tensors = fair.to_state()
+    assert meta["settings"]["class_weight"] == "balanced"
+    assert "class_weight" not in plain.to_state()[0]["settings"]  # as saved before it existed
+    back = TfidfLogReg.from_state(meta, tensors)
+    np.testing.assert_array_equal(back.predict_proba(test), fair.predict_proba(test))
+    with pytest.raises(RnnkitError, match="class_weight must be"):
+        TfidfLogReg(class_weight="even")  # type: ignore[arg-type]
+
+
 def test_fit_on_the_works_by_genre_uses_their_own_validation_split() -> None:
     clf = TextClassifier(level="char", hidden_size=8, batch_size=16, evals=1)
     clf.fit("shakespeare-works", target="genre", passage_chars=200, steps=2, quiet=True)
