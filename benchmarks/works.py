@@ -19,7 +19,9 @@ genre of 5 works beside one of 12; 6 works of verse beside 38 plays).
 
 ``leak`` the baseline trained and tested on the raw view (speaker prefixes, stage directions,
 headings) against the clean view, same blocks, each tested on both; and the clean one on the
-test passages re-typeset (the edition check without a network).
+test passages re-typeset (the edition check without a network), beside one that reads the
+clean view folded (lowercase, ASCII punctuation, whitespace as single spaces), as
+``TextClassifier(fold_editions=True)`` reads text.
 
     python benchmarks/works.py --protocols work genre leak --lengths 200 500 2000 --minutes 20
 
@@ -46,11 +48,23 @@ from torch import Tensor
 from rnnkit import TextClassifier
 from rnnkit.classify.baseline import DEFAULT_CS, TfidfLogReg
 from rnnkit.classify.reports import classification_report, plot_confusion
-from rnnkit.data.works import DRAMA, EDITIONS, SPLITS, folds, form, passages, records, retypeset
+from rnnkit.data.works import (
+    DRAMA,
+    EDITIONS,
+    SPLITS,
+    folded,
+    folds,
+    form,
+    passages,
+    records,
+    retypeset,
+)
 
 HERE = Path(__file__).resolve().parent
 PROTOCOLS = ("work", "genre", "leak")
 PARTS = ("network", "baseline", "classifier")
+#: The leak protocol's views of the passages: clean, raw (speaker names and all), folded.
+VIEWS = ("clean", "raw", "folded")
 sys.path.insert(0, str(HERE))
 from common import machine, write_report  # noqa: E402  (benchmarks/ is a folder of scripts, not a package)
 
@@ -205,27 +219,34 @@ def run_genre(length: int, args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def run_leak(length: int, args: argparse.Namespace) -> list[dict[str, Any]]:
-    """The baseline on the raw view (speaker prefixes and all) against the clean view."""
+    """The baseline on the raw view (speaker prefixes and all) against the clean view, each
+    tested on both; those that read clean text (the clean view, and the clean view folded as
+    ``fold_editions`` reads it) also on the test passages re-typeset."""
     started = time.perf_counter()
     views = {
-        view: {split: records(split, length, clean=view == "clean") for split in SPLITS}
-        for view in ("clean", "raw")
+        view: {split: _view(records(split, length, view != "raw"), view) for split in SPLITS}
+        for view in args.views
     }
-    row: dict[str, Any] = {"passage_chars": length}
+    clean_test = records("test", length)
+    row: dict[str, Any] = {"passage_chars": length, "views": list(views)}
     for trained in views:
         base = fit_baseline(views[trained]["train"], views[trained]["validation"], _title, args.cs)
         for tested in views:
             found = baseline_scores(base, views[tested]["test"], _title)
             row |= {f"{trained}_on_{tested}_{k}": v for k, v in found.items()}
-        if trained == "clean":  # the edition check: the same test passages, re-typeset
-            for edition in EDITIONS:
-                retyped = [
-                    r | {"text": retypeset(r["text"], edition)} for r in views["clean"]["test"]
-                ]
-                found = baseline_scores(base, retyped, _title)
-                row |= {f"clean_on_{edition}_{k}": v for k, v in found.items()}
+        if trained == "raw":
+            continue
+        for edition in EDITIONS:  # the edition check: the same test passages, re-typeset
+            retyped = [r | {"text": retypeset(r["text"], edition)} for r in clean_test]
+            found = baseline_scores(base, _view(retyped, trained), _title)
+            row |= {f"{trained}_on_{edition}_{k}": v for k, v in found.items()}
     row["seconds_total"] = round(time.perf_counter() - started, 1)
     return [row]
+
+
+def _view(rows: list[dict[str, Any]], view: str) -> list[dict[str, Any]]:
+    """Records as a view reads them: ``folded`` ones as ``fold_editions`` does."""
+    return [r | {"text": folded(r["text"])} for r in rows] if view == "folded" else rows
 
 
 def _title(record: dict[str, Any]) -> str:
@@ -288,27 +309,33 @@ def genre_table(rows: list[dict[str, Any]]) -> str:
 
 
 def baseline_edition_table(rows: list[dict[str, Any]]) -> str:
-    head = f"{'chars':>6} {'test passages':>13} | {'acc':>7} {'F1':>7} {'top5':>7}"
+    head = (
+        f"{'chars':>6} {'trained on':>10} {'test passages':>13} | {'acc':>7} {'F1':>7} {'top5':>7}"
+    )
     lines = [head, "-" * len(head)]
     for r in rows:
-        for tested in ("clean", *EDITIONS):
-            cells = " ".join(
-                f"{r[f'clean_on_{tested}_{k}']:>7.3f}" for k in ("accuracy", "macro_f1", "top5")
-            )
-            lines.append(f"{r['passage_chars']:>6} {tested:>13} | {cells}")
+        for trained in (v for v in r["views"] if v != "raw"):
+            for tested in (trained, *EDITIONS):
+                cells = " ".join(
+                    f"{r[f'{trained}_on_{tested}_{k}']:>7.3f}"
+                    for k in ("accuracy", "macro_f1", "top5")
+                )
+                lines.append(f"{r['passage_chars']:>6} {trained:>10} {tested:>13} | {cells}")
     return "\n".join(lines)
 
 
 def leak_table(rows: list[dict[str, Any]]) -> str:
-    head = (
-        f"{'chars':>6} {'trained on':>10} | {'clean test acc / F1':>20} | {'raw test acc / F1':>20}"
-    )
-    lines = [head, "-" * len(head)]
+    lines = []
     for r in rows:
-        for trained in ("clean", "raw"):
+        views = r["views"]
+        head = f"{'chars':>6} {'trained on':>10} | " + " | ".join(
+            f"{f'{v} test acc / F1':>20}" for v in views
+        )
+        lines += [head, "-" * len(head)]
+        for trained in views:
             cells = " | ".join(
                 f"{r[f'{trained}_on_{t}_accuracy']:>10.3f} / {r[f'{trained}_on_{t}_macro_f1']:.3f}"
-                for t in ("clean", "raw")
+                for t in views
             )
             lines.append(f"{r['passage_chars']:>6} {trained:>10} | {cells}")
     return "\n".join(lines)
@@ -328,6 +355,13 @@ def main() -> None:
         nargs="+",
         default=list(DEFAULT_CS),
         help="The baseline's C values tried on validation (genre and leak protocols).",
+    )
+    parser.add_argument(
+        "--views",
+        nargs="+",
+        choices=VIEWS,
+        default=list(VIEWS),
+        help="The views the leak protocol trains and tests the baseline on.",
     )
     parser.add_argument("--json-out", type=Path, default=HERE / "results" / "works.json")
     args = parser.parse_args()

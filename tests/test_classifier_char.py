@@ -18,7 +18,7 @@ from rnnkit.classify.learner import ClassifierLearner
 from rnnkit.classify.warmstart import LanguageModelStart
 from rnnkit.cli import cli
 from rnnkit.data.tokenize import CHARS
-from rnnkit.data.works import passages
+from rnnkit.data.works import EDITIONS, passages, retypeset
 from rnnkit.models.classifier import ClassifierConfig, ClassifierNet
 
 #: Three made-up authors, told apart by their characters only (the words are shared).
@@ -136,6 +136,19 @@ def test_balanced_class_weights_lift_a_rare_class_and_are_saved() -> None:
     np.testing.assert_array_equal(back.predict_proba(test), fair.predict_proba(test))
     with pytest.raises(RnnkitError, match="class_weight must be"):
         TfidfLogReg(class_weight="even")  # type: ignore[arg-type]
+
+
+def test_a_classifier_that_folds_editions_reads_every_retypesetting_alike(tmp_path: Path) -> None:
+    texts, labels = _authors(60, seed=6)
+    clf = TextClassifier(level="char", hidden_size=8, min_count=1, fold_editions=True, blend=True)
+    clf.fit(texts, labels, steps=5, quiet=True, out_dir=tmp_path / "f")
+    passage = passages("test", 500).texts[3]
+    variants = [passage] + [retypeset(passage, e) for e in EDITIONS]
+    proba = clf.predict_proba(variants)
+    np.testing.assert_array_equal(proba, np.repeat(proba[:1], len(variants), axis=0))
+    assert clf.vocab_ is not None and "T" not in clf.vocab_.tokens  # it read lowercase text
+    again = TextClassifier.load(tmp_path / "f")
+    np.testing.assert_array_equal(again.predict_proba(variants), proba)
 
 
 def test_fit_on_the_works_by_genre_uses_their_own_validation_split() -> None:

@@ -93,6 +93,9 @@ class ClassifierSettings:
     given; it can start from a character language model (``lm=``), not from word vectors.
     ``baseline_analyzer`` is the baseline's n-grams: ``word`` (the default at word level), or
     ``char_wb`` (the default at character level) / ``char``, character 1- to 5-grams.
+    ``fold_editions`` reads every text (network and baseline) as
+    :func:`~rnnkit.data.works.folded` prints it: lowercase, modern ASCII punctuation, one
+    space for every run of whitespace, so that another edition's typography reads the same.
 
     Example:
         >>> ClassifierSettings(batch_size=64, blend=True).val_fraction
@@ -126,6 +129,7 @@ class ClassifierSettings:
     baseline: bool = False
     blend: bool | None = None
     baseline_analyzer: str | None = None
+    fold_editions: bool = False
     device: str = "cpu"
 
     def __post_init__(self) -> None:
@@ -565,7 +569,7 @@ class TextClassifier(Estimator):
         s = self.settings
         own = CHARS if s.level == "char" else Tokenizer("text", lowercase=s.lowercase)
         tokenizer = own if vocab is None else vocab.tokenizer
-        return TextEncoder(tokenizer, s.max_tokens, vocab, self.classes_)
+        return TextEncoder(tokenizer, s.max_tokens, vocab, self.classes_, s.fold_editions)
 
     def _defaults(self) -> dict[str, Any]:
         """The architecture defaults of this classifier's level."""

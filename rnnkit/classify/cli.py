@@ -72,6 +72,7 @@ _HELP = {
     "baseline": "Also train a TF-IDF + logistic regression baseline.",
     "blend": "Blend the baseline into the predictions.",
     "baseline_analyzer": "The baseline's n-grams: words, or characters 1-5 (char_wb, char).",
+    "fold_editions": "Read texts lowercased, ASCII punctuation, one space per whitespace run.",
 }
 _UNSET = {
     "max_tokens": "whole texts",

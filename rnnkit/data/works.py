@@ -362,6 +362,19 @@ def retypeset(text: str, edition: str) -> str:
     return text
 
 
+def folded(text: str) -> str:
+    """``text`` as every edition of it folds to: lowercase, punctuation as :func:`retypeset`
+    modernises it, and every run of whitespace (line breaks too) one space. A classifier that
+    reads text folded (``TextClassifier(fold_editions=True)``) reads every re-typesetting of a
+    passage alike.
+
+    Example:
+        >>> folded("O Romeo;\\n  Wherefore?") == folded(retypeset("O Romeo;\\nWherefore?", "all"))
+        True
+    """
+    return " ".join(retypeset(retypeset(text, "lowercase"), "punctuation").split())
+
+
 # ---------------------------------------------------------------------------------------------
 # Finding the works
 
