@@ -379,7 +379,7 @@ def main() -> None:
         if protocol == "work":
             print("\nedition (the same test passages re-typeset)\n" + edition_table(rows))
         if protocol == "leak":
-            print("\nedition, the clean baseline\n" + baseline_edition_table(rows))
+            print("\nedition, the baselines that read clean text\n" + baseline_edition_table(rows))
     report["chance_note"] = "work: chance = 1 / works present at that length"
     args.json_out.parent.mkdir(parents=True, exist_ok=True)
     write_report(report, args.json_out)
