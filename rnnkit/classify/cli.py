@@ -66,7 +66,7 @@ _HELP = {
     "evals": "Validations per run.",
     "level": "Read the texts as words or as characters.",
     "max_tokens": "Keep the first N tokens of a text.",
-    "lm": "Start from a word language model folder (ULMFiT).",
+    "lm": "Start from a language model folder (ULMFiT; a char LM with --level char).",
     "lr_decay": "Discriminative rate factor between layer groups.",
     "unfreeze_steps": "Gradual unfreezing period, in steps.",
     "baseline": "Also train a TF-IDF + logistic regression baseline.",
