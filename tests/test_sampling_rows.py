@@ -86,7 +86,7 @@ def test_writing_counts_and_tidies_as_generate_does(cls: type, unit: str, size: 
     lm = cls(hidden_size=16, embed_size=8, seq_len=8, batch_size=4).fit(TEXT, steps=2, quiet=True)
     for counted, sizes in ((unit, {size: 12}), ("lines", {"n_lines": 2})):
         writing = lm.writing(counted)
-        stream = lm._token_stream("", 1, SamplingConfig(1.0), 5)
+        stream = lm._token_stream("", 1, SamplingConfig(1.0), 5, None)
         sample = Sample(Counter(next(iter(sizes.values())), writing.counts), ())
         for tokens in stream:
             sample.add(writing.piece(int(tokens[0])))

@@ -218,9 +218,47 @@ def test_split_works_is_a_pure_function_of_the_text(corpus: str) -> None:
     ]
 
 
+# ---------------------------------------------------------------------------------------------
+# Folds of whole works, and other editions
+
+
+@pytest.mark.parametrize(("k", "genres"), [(5, works.DRAMA), (4, None), (2, ("poem",))])
+def test_folds_hold_out_whole_works_and_spread_every_genre(k: int, genres: Any) -> None:
+    parts = works.folds(k, genres)
+    titles = [t for part in parts for t in part]
+    chosen = [w.title for w in works.works() if genres is None or w.genre in genres]
+    assert sorted(titles) == sorted(chosen)  # every work once: none in two folds
+    assert max(map(len, parts)) - min(map(len, parts)) <= 1
+    for genre in {works.GENRES[t] for t in titles}:
+        per_fold = [sum(works.GENRES[t] == genre for t in part) for part in parts]
+        assert max(per_fold) - min(per_fold) <= 1, genre  # a genre never piles up in one fold
+    assert works.folds(k, genres) == parts
+
+
+def test_verse_is_the_sonnets_and_poems() -> None:
+    verse = [w.title for w in works.works() if works.form(w.genre) == "verse"]
+    assert len(verse) == 6 and "THE SONNETS" in verse and "VENUS AND ADONIS" in verse
+
+
+def test_a_retypeset_passage_keeps_its_words_in_another_typography() -> None:
+    text = works.passages("test", 500).texts[7]
+    every = works.retypeset(text, "all")
+    assert every == every.lower() and every.isascii() and not re.search(r"[;:\"]", every)
+    assert all(len(line) <= works.EDITION_WIDTH for line in every.splitlines())
+    lines = works.retypeset(text, "lines")
+    assert lines.split() == text.split() and lines.splitlines() != text.splitlines()
+    assert works.retypeset(text, "lowercase") == text.lower()
+    # Hyphens become spaces, the rest of the words stay as they were.
+    modern = works.retypeset(text, "punctuation")
+    assert re.sub(r"\W", "", modern) == re.sub(r"\W", "", text.replace("’", "'"))
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
+        (lambda: works.folds(1), "folds must be a whole number from 2 to 44"),
+        (lambda: works.folds(7, ("sonnets",)), "from 2 to 1"),
+        (lambda: works.retypeset("text", "modern"), "edition must be one of"),
         (lambda: works.passages("dev"), "no split 'dev'"),
         (lambda: works.passages("train", 0), "positive integer"),
         (lambda: works.passages("train", 2.5), "positive integer"),  # type: ignore[arg-type]

@@ -42,6 +42,7 @@ from rnnkit.classify.examples import (
 )
 from rnnkit.classify.examples import checked_texts as _texts
 from rnnkit.classify.learner import BucketBatches, ClassifierLearner, FineTuning, predict_logits
+from rnnkit.classify.planning import plan
 from rnnkit.classify.reports import classification_report
 from rnnkit.classify.warmstart import LanguageModelStart, vectors_into, word_vectors
 from rnnkit.core import checkpoint
@@ -83,13 +84,18 @@ class ClassifierSettings:
     default to 2.6 and a quarter of an epoch per layer group when the classifier starts from a
     language model, and to off otherwise. ``max_tokens`` keeps the first N tokens of each text
     (None: whole texts, however long). ``blend`` mixes the baseline's probabilities into the
-    predictions with a weight chosen on the validation split (it implies ``baseline``).
+    predictions with a weight chosen on the validation split (it implies ``baseline``); None
+    (the default) blends in a run planned from the data, as ``fit`` without a budget plans it
+    (:mod:`rnnkit.classify.planning`), on 1,000 training texts or more, and not otherwise.
 
     ``level="char"`` reads every character as a token, as it stands (``lowercase`` is for
     words only; characters never seen read as ``<unk>``), with an embedding of 32 unless
-    given; it cannot start from word vectors or a word language model. ``baseline_analyzer``
-    is the baseline's n-grams: ``word`` (the default at word level), or ``char_wb`` (the
-    default at character level) / ``char``, character 1- to 5-grams.
+    given; it can start from a character language model (``lm=``), not from word vectors.
+    ``baseline_analyzer`` is the baseline's n-grams: ``word`` (the default at word level), or
+    ``char_wb`` (the default at character level) / ``char``, character 1- to 5-grams.
+    ``fold_editions`` reads every text (network and baseline) as
+    :func:`~rnnkit.data.works.folded` prints it: lowercase, modern ASCII punctuation, one
+    space for every run of whitespace, so that another edition's typography reads the same.
 
     Example:
         >>> ClassifierSettings(batch_size=64, blend=True).val_fraction
@@ -121,8 +127,9 @@ class ClassifierSettings:
     lr_decay: float | None = None
     unfreeze_steps: int | None = None
     baseline: bool = False
-    blend: bool = False
+    blend: bool | None = None
     baseline_analyzer: str | None = None
+    fold_editions: bool = False
     device: str = "cpu"
 
     def __post_init__(self) -> None:
@@ -142,9 +149,9 @@ class ClassifierSettings:
             raise RnnkitError("freeze_embeddings needs embeddings= or lm= to start from")
         if self.level not in LEVELS:
             raise RnnkitError(f"level must be one of {', '.join(LEVELS)}, got {self.level!r}")
-        if self.level == "char" and (self.lm is not None or self.embeddings is not None):
+        if self.level == "char" and self.embeddings is not None:
             raise RnnkitError(
-                "a character-level classifier cannot start from words (lm=, embeddings=)"
+                "a character-level classifier cannot start from word vectors (embeddings=)"
             )
         if self.baseline_analyzer not in (None, *ANALYZERS):
             raise RnnkitError(
@@ -239,7 +246,10 @@ class TextClassifier(Estimator):
         target: str | None = None,
         passage_chars: int | None = None,
     ) -> Self:
-        """Train on ``data`` for a budget (5 minutes if none is given); returns ``self``.
+        """Train on ``data`` for a budget; returns ``self``. With no budget the run is planned
+        from the data (:mod:`rnnkit.classify.planning`): 4 epochs (at least 300 steps), at most
+        30 minutes of training (20 for characters), and on 1,000 training texts or more the
+        baseline blended in unless ``blend`` says otherwise.
 
         With ``out_dir`` the best checkpoint and the training state are written there at each
         validation (and on Ctrl-C), so the run can be continued with :meth:`resume`.
@@ -266,7 +276,12 @@ class TextClassifier(Estimator):
             self.model_ = ClassifierNet(config)
             self._init_weights(self.model_, lm)
             trainer = self._make_trainer(*parts, out_dir)
-            return trainer, budget_for(minutes, steps, epochs, trainer.batches.steps_per_epoch)
+            per_epoch = trainer.batches.steps_per_epoch
+            if minutes is None and steps is None and epochs is None:
+                planned = plan(s.level, per_epoch, len(parts[0].labels))
+                self.info_["plan"] = planned.to_json()
+                return trainer, planned.budget(per_epoch)
+            return trainer, budget_for(minutes, steps, epochs, per_epoch)
 
         self._train(start, out_dir, quiet)
         self._finish(parts, out_dir, quiet, time.perf_counter() - started)
@@ -435,17 +450,23 @@ class TextClassifier(Estimator):
     def _fit_baseline(self, train_p: Encoded, val_p: Encoded, quiet: bool) -> None:
         """Train the TF-IDF + logistic-regression baseline (``baseline`` / ``blend``) and choose
         the blend weight on the validation split."""
-        s = self.settings
-        if not (s.baseline or s.blend):
+        s, blend = self.settings, self._blending()
+        if not (s.baseline or blend):
             return
         net_logp = self._net_log_proba(val_p.seqs)
         train, val = (train_p.docs, train_p.labels), (val_p.docs, val_p.labels)
         analyzer = s.baseline_analyzer or ("char_wb" if s.level == "char" else "word")
-        self.blend_ = Blend.fit(train, val, net_logp, s.blend, analyzer)
+        self.blend_ = Blend.fit(train, val, net_logp, blend, analyzer)
         self.info_["validation_accuracy"] = self.blend_.scores
         if not quiet:
             shown = ", ".join(f"{k} {v:.4f}" for k, v in self.blend_.scores.items())
             logger.info("validation accuracy: %s", shown)
+
+    def _blending(self) -> bool:
+        """Whether this run blends: as set, or (None) as its plan says (no plan: not)."""
+        if self.settings.blend is not None:
+            return self.settings.blend
+        return bool((self.info_.get("plan") or {}).get("blend"))
 
     # ----------------------------------------------------------------------------- using
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
@@ -548,7 +569,7 @@ class TextClassifier(Estimator):
         s = self.settings
         own = CHARS if s.level == "char" else Tokenizer("text", lowercase=s.lowercase)
         tokenizer = own if vocab is None else vocab.tokenizer
-        return TextEncoder(tokenizer, s.max_tokens, vocab, self.classes_)
+        return TextEncoder(tokenizer, s.max_tokens, vocab, self.classes_, s.fold_editions)
 
     def _defaults(self) -> dict[str, Any]:
         """The architecture defaults of this classifier's level."""
@@ -561,6 +582,7 @@ class TextClassifier(Estimator):
             "data": self.info_.get("data"),
             "validation_accuracy": self.info_.get("validation_accuracy"),
             "blend_weight": self.blend_weight_,
+            "plan": self.info_.get("plan"),
         }
 
     def _vocab_json(self) -> dict[str, Any]:
@@ -592,7 +614,7 @@ class TextClassifier(Estimator):
             }
             baseline = TfidfLogReg.from_state(ck.vocab["baseline"], base)
             self.blend_ = Blend(baseline, ck.config.get("blend_weight"))
-        keys = ("data", "validation_accuracy")
+        keys = ("data", "validation_accuracy", "plan")
         self.info_ = {k: ck.config.get(k) for k in keys} | self.info_
 
     def _info_extra(self) -> dict[str, Any]:

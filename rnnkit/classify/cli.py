@@ -66,12 +66,13 @@ _HELP = {
     "evals": "Validations per run.",
     "level": "Read the texts as words or as characters.",
     "max_tokens": "Keep the first N tokens of a text.",
-    "lm": "Start from a word language model folder (ULMFiT).",
+    "lm": "Start from a language model folder (ULMFiT; a char LM with --level char).",
     "lr_decay": "Discriminative rate factor between layer groups.",
     "unfreeze_steps": "Gradual unfreezing period, in steps.",
     "baseline": "Also train a TF-IDF + logistic regression baseline.",
     "blend": "Blend the baseline into the predictions.",
     "baseline_analyzer": "The baseline's n-grams: words, or characters 1-5 (char_wb, char).",
+    "fold_editions": "Read texts lowercased, ASCII punctuation, one space per whitespace run.",
 }
 _UNSET = {
     "max_tokens": "whole texts",
@@ -79,6 +80,7 @@ _UNSET = {
     "lr_decay": "2.6 with --lm, else off",
     "unfreeze_steps": "a quarter epoch per layer with --lm, else off",
     "baseline_analyzer": "word, or char_wb with --level char",
+    "blend": "on in a run planned without a budget, on 1,000+ training texts",
 }
 _ARCH = {name: Setting(kind, {"": ARCH_DEFAULTS[name]}) for name, kind in _ARCH_TYPES.items()}
 

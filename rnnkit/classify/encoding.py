@@ -15,6 +15,7 @@ import numpy as np
 
 from rnnkit.data.tokenize import EOS, Tokenizer
 from rnnkit.data.vocab import CharTokenVocab, WordVocab
+from rnnkit.data.works import folded
 from rnnkit.errors import RnnkitError
 
 
@@ -43,6 +44,8 @@ class TextEncoder:
         >>> vocab = TextEncoder(chars, max_tokens=6).vocabulary(["To be, or"], 1, None)
         >>> vocab.tokens, TextEncoder(chars, 6, vocab).encode(["To be, or"]).docs
         ([' ', ',', '<eos>', 'T', 'b', 'e', 'o', '<unk>'], ['To be,'])
+        >>> TextEncoder(chars, None, fold=True).tokens("To be;\\nor")
+        ['t', 'o', ' ', 'b', 'e', ',', ' ', 'o', 'r']
     """
 
     def __init__(
@@ -51,12 +54,15 @@ class TextEncoder:
         max_tokens: int | None,
         vocab: WordVocab | None = None,
         classes: Sequence[Any] = (),
+        fold: bool = False,
     ) -> None:
         self.tokenizer, self.max_tokens = tokenizer, max_tokens
-        self.vocab, self.classes = vocab, list(classes)
+        self.vocab, self.classes, self.fold = vocab, list(classes), fold
 
     def tokens(self, text: str) -> list[str]:
-        """The tokens of one text, without line ends (a text ends once), first ``max_tokens``."""
+        """The tokens of one text (``fold``: of :func:`~rnnkit.data.works.folded` text),
+        without line ends (a text ends once), the first ``max_tokens``."""
+        text = folded(text) if self.fold else text
         tokens = [t for t in self.tokenizer.split(text) if t != EOS]
         return tokens if self.max_tokens is None else tokens[: self.max_tokens]
 

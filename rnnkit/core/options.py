@@ -290,7 +290,12 @@ _RUN_OPTIONS = (
         type=click.Path(path_type=Path, file_okay=False),
         help="Continue the run saved in this folder exactly where it stopped (its settings).",
     ),
-    click.option("--minutes", type=float, help="Wall-clock budget [default: 5 if none given]."),
+    click.option(
+        "--minutes",
+        type=float,
+        help="Wall-clock budget in minutes [default with no budget: the kind's own (a language "
+        "model: 5 minutes; a classifier: planned from the data)].",
+    ),
     click.option("--steps", type=int, help="Budget in optimizer steps."),
     click.option(
         "--epochs", type=float, default=None, help="Budget in passes over the training data."

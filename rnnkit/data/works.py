@@ -45,6 +45,8 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -136,6 +138,12 @@ _VERSE = ("sonnets", "poem")
 FORMS = {"sonnets": "sonnet", "poem": "poem"}
 #: What a conditioned language model can be conditioned on (:func:`documents`).
 CONDITIONS = ("genre", "work", "form")
+#: The four dramatic genres (protocol b of the works benchmark: genre with works held out).
+DRAMA = ("comedy", "history", "romance", "tragedy")
+#: How a passage may be re-typeset, as another edition would print it (:func:`retypeset`).
+EDITIONS = ("lowercase", "punctuation", "lines", "all")
+#: The line width of a re-broken passage (``retypeset(text, "lines")``).
+EDITION_WIDTH = 60
 
 
 @dataclass(frozen=True)
@@ -362,6 +370,74 @@ def load_records(paths: object = None) -> dict[str, list[dict[str, Any]]]:
     return {split: records(split) for split in SPLITS}
 
 
+def form(genre: str) -> str:
+    """``"verse"`` for the sonnets and poems, ``"drama"`` for the plays.
+
+    Example:
+        >>> form("sonnets"), form("romance")
+        ('verse', 'drama')
+    """
+    return "verse" if genre in _VERSE else "drama"
+
+
+def folds(k: int, genres: Sequence[str] | None = None) -> list[list[str]]:
+    """The titles of the works (of ``genres``; None: all) dealt into ``k`` folds for grouped
+    cross-validation: each work lies wholly in one fold, and each genre's works, in the
+    Contents list's order, go round the folds in turn (one count over all genres, so the
+    folds differ in size by one at most). Deterministic.
+
+    Example:
+        >>> parts = folds(5, DRAMA)
+        >>> [len(p) for p in parts], len({t for p in parts for t in p})
+        ([8, 8, 8, 7, 7], 38)
+    """
+    chosen = [w for w in works() if genres is None or w.genre in genres]
+    if isinstance(k, bool) or not isinstance(k, int) or not 2 <= k <= len(chosen):
+        raise RnnkitError(f"folds must be a whole number from 2 to {len(chosen)}, not {k!r}")
+    dealt: list[list[str]] = [[] for _ in range(k)]
+    order = sorted(chosen, key=lambda w: w.genre)  # stable: Contents order within a genre
+    for i, work in enumerate(order):
+        dealt[i % k].append(work.title)
+    return dealt
+
+
+def retypeset(text: str, edition: str) -> str:
+    """``text`` as another edition might print it: ``lowercase``; ``punctuation`` folded
+    to ASCII (accents dropped, ``;`` and ``:`` as commas, hyphens as spaces, no double
+    quotes); its ``lines`` rejoined and broken again at :data:`EDITION_WIDTH` columns; or
+    ``all`` three. Speaker names are already gone from the clean view.
+
+    Example:
+        >>> retypeset("O Romeo, Romeo;\\nwherefore art thou Romeo?", "all")
+        'o romeo, romeo, wherefore art thou romeo?'
+        >>> retypeset("Naïve — \\"well-met\\": so", "punctuation")
+        'Naive - well met, so'
+    """
+    if edition not in EDITIONS:
+        raise RnnkitError(f"edition must be one of {', '.join(EDITIONS)}, not {edition!r}")
+    if edition in ("lowercase", "all"):
+        text = text.lower()
+    if edition in ("punctuation", "all"):
+        folded = unicodedata.normalize("NFKD", text.translate(_MODERN))
+        text = re.sub(r"(?<=\w)-(?=\w)", " ", folded.encode("ascii", "ignore").decode())
+    if edition in ("lines", "all"):
+        text = textwrap.fill(" ".join(text.split()), EDITION_WIDTH, break_long_words=False)
+    return text
+
+
+def folded(text: str) -> str:
+    """``text`` as every edition of it folds to: lowercase, punctuation as :func:`retypeset`
+    modernises it, and every run of whitespace (line breaks too) one space. A classifier that
+    reads text folded (``TextClassifier(fold_editions=True)``) reads every re-typesetting of a
+    passage alike.
+
+    Example:
+        >>> folded("O Romeo;\\n  Wherefore?") == folded(retypeset("O Romeo;\\nWherefore?", "all"))
+        True
+    """
+    return " ".join(retypeset(retypeset(text, "lowercase"), "punctuation").split())
+
+
 # ---------------------------------------------------------------------------------------------
 # Finding the works
 
@@ -437,6 +513,8 @@ _BRACKETS = re.compile(r"\[[^\[\]]{0,1000}\]")
 #: What is left of a bracket the edition never closes (or never opened) on a line.
 _HALF_BRACKET = re.compile(r"\[.*$|^[^\[\]]*\](?=\s)")
 _LINE_NUMBER = re.compile(r"\s\d+\s*$")
+#: Punctuation as a modern edition (in ASCII) might print it (:func:`retypeset`).
+_MODERN = str.maketrans({";": ",", ":": ",", '"': None, "—": "-", "–": "-", "’": "'", "‘": "'"})
 _TYPOGRAPHY = str.maketrans(
     {"’": "'", "‘": "'", "“": '"', "”": '"', "—": "-", "–": "-", "_": "", "}": ""}
 )
