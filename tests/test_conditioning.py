@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from conftest import TINY, assert_same_weights, interrupt_at
 from rnnkit import CharLM, RnnkitError, WordLM
 from rnnkit.cli import cli
+from rnnkit.data.tokenstore import prepare
 from rnnkit.decoding.sampling import Stepper
 from rnnkit.lm.learner import TorchLMLearner
 from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
@@ -194,6 +195,14 @@ def test_data_errors_are_one_line(tmp_path: Path) -> None:
         lm.fit(str(one), condition="label", steps=2, quiet=True)
     with pytest.raises(RnnkitError, match="conditioned on genre, work, form, not 'era'"):
         CharLM(**SETTINGS).fit("shakespeare-works", condition="era", steps=2, quiet=True)
+
+
+def test_a_token_store_holds_no_labels(tmp_path: Path) -> None:
+    text = tmp_path / "plain.txt"
+    text.write_text("a plain text with no labels at all.\n" * 40, encoding="utf-8")
+    store = prepare(text, tmp_path / "tokens")
+    with pytest.raises(RnnkitError, match="a token store holds no labels"):
+        CharLM(**SETTINGS).fit(str(store.path), condition="label", steps=2, quiet=True)
 
 
 def test_cli_trains_generates_and_lists_styles(toy: Path, tmp_path: Path) -> None:
