@@ -13,15 +13,19 @@ A store is an immutable folder (built aside and renamed into place, see
 
 :func:`prepare` streams the source in chunks of about a megabyte (the chunks of
 :mod:`rnnkit.data.textio`, so UTF-8 characters cut by a chunk and CRLF line ends are handled as
-when the file is read whole): a first pass hashes the text and finds its characters, a word
-store counts the training words in a second, and the last pass writes the ids. The ids, the
-vocabulary and the train / validation cut are the ones :class:`~rnnkit.CharLM` and
+when the file is read whole): a first pass hashes the text (and finds its characters, at the
+char level), a second writes the ids (characters through a table indexed by code point; at
+the word level, words numbered as first seen while the training words are counted, then
+renumbered into the vocabulary's ids by a table, without reading the text a third time; the
+numbers wait in a scratch file of 4 bytes a token in the folder being built). The
+ids, the vocabulary and the train / validation cut are the ones :class:`~rnnkit.CharLM` and
 :class:`~rnnkit.WordLM` make from the text in memory.
 
 Word counts stay bounded: when more than ``max_distinct`` distinct words are being counted,
 the words seen least often are dropped from the count (all those seen once, then twice, ...),
-and the manifest says ``"vocab_exact": false``. Below that many distinct words (5 million by
-default: a few hundred megabytes of counts) the vocabulary is exact.
+and the manifest says ``"vocab_exact": false`` (the words are then counted in a pass of their
+own and the ids written in another). Below that many distinct words (5 million by default: a
+few hundred megabytes of counts) the vocabulary is exact.
 
 Example:
     >>> import tempfile
