@@ -62,7 +62,8 @@ FORMAT = "rnnkit-tokens"
 FORMAT_VERSION = 1
 MANIFEST, VOCAB, TOKENS = "manifest.json", "vocab.json", "tokens.bin"
 LEVELS = ("char", "word")
-#: Called with the pass ("hash", "count", "write") and the characters just read.
+#: Called with the pass ("hash", then "write" for chars, "tokenize" for words, or "count" and
+#: "write" when word counts are bounded) and the characters just read.
 Progress = Callable[[str, int], None]
 _UNICODE = 0x110000
 _CHUNK = 1 << 20  # characters of an in-memory split handed out at a time
@@ -333,7 +334,7 @@ def _provisional_ids(
             fh.write(ids.tobytes())
             n += len(ids)
             if progress is not None:
-                progress("count", len(block))
+                progress("tokenize", len(block))
     return list(number), counts[1:], n if n_train is None else n_train
 
 
@@ -342,8 +343,8 @@ def _renumbered(path: Path, table: np.ndarray, n_train: int) -> Iterator[np.ndar
     :func:`_marking` where the validation tokens start."""
     total = path.stat().st_size // 4
     with path.open("rb") as fh:
-        for start, stop in ((0, n_train), (n_train, total)):
-            if start:
+        for part, (start, stop) in enumerate(((0, n_train), (n_train, total))):
+            if part:
                 yield None
             for lo in range(start, stop, _CHUNK):
                 yield table[np.fromfile(fh, dtype="<u4", count=min(_CHUNK, stop - lo))]
