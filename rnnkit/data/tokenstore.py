@@ -232,7 +232,8 @@ def _char_ids(
     table = np.zeros(_UNICODE, dtype=dtype_for(len(vocab)))
     table[[ord(c) for c in vocab.chars]] = np.arange(len(vocab))
     for chunk, _ in pieces:
-        yield table[np.frombuffer(chunk.encode("utf-32-le"), dtype=np.uint32)]
+        # np.take, not table[...]: the same ids, in half the time of fancy indexing.
+        yield np.take(table, np.frombuffer(chunk.encode("utf-32-le"), dtype=np.uint32))
         if progress is not None:
             progress("write", len(chunk))
 
@@ -347,7 +348,7 @@ def _renumbered(path: Path, table: np.ndarray, n_train: int) -> Iterator[np.ndar
             if part:
                 yield None
             for lo in range(start, stop, _CHUNK):
-                yield table[np.fromfile(fh, dtype="<u4", count=min(_CHUNK, stop - lo))]
+                yield np.take(table, np.fromfile(fh, dtype="<u4", count=min(_CHUNK, stop - lo)))
 
 
 def _count_words(
