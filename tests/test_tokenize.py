@@ -112,3 +112,73 @@ def test_lm_corpus_and_text_tokenizer_agree(tmp_path: Path) -> None:
     assert corpus == "great film ! loved it .\ndull & long …\ntwo lines\n"
     raw = [TEXT.split(r) for r in reviews[:2]]
     assert WORDS.split(corpus)[: sum(map(len, raw))] == raw[0] + raw[1]
+
+
+def _per_line(tokenizer: Tokenizer, text: str) -> list[str]:
+    """The reference reading: each line on its own (as the tokenizers were first written)."""
+    import re
+
+    from rnnkit.data.tokenize import _clean
+
+    if tokenizer.name == "text":
+        text = _clean(text)
+    if tokenizer.lowercase:
+        text = text.lower()
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    if tokenizer.name == "text":
+        split = re.compile(r"\w+(?:'\w+)*|\S").findall
+    else:
+        split = re.compile(r"\w+(?:['’]\w+)*").findall if tokenizer.words_only else str.split
+    return [t for line in lines for t in [*split(line), EOS]]
+
+
+def test_one_pass_readings_equal_reading_line_by_line() -> None:
+    """The tokenizers scan a text once; every piece that could trip that (blank lines, a
+    literal <eos>, other whitespace such as U+2028 / U+0085, apostrophes at line ends, no
+    final newline) gives what reading each line on its own gives."""
+    import random
+
+    pieces = [
+        "a",
+        "Bé",
+        "<eos>",
+        " ",
+        "\n",
+        "\n\n",
+        "\t",
+        "\u2028",
+        "\x85",
+        "'",
+        "’",
+        "don't",
+        "x.",
+        "<br />",
+        "&amp;",
+        "東京",
+        "😀",
+        "\x0c",
+        "  ",
+    ]
+    rng = random.Random(0)
+    texts = [
+        "",
+        "\n",
+        " ",
+        "\n \n",
+        "a",
+        "a\n",
+        *("".join(rng.choices(pieces, k=rng.randrange(30))) for _ in range(300)),
+    ]
+    tokenizers = [
+        WORDS,
+        Tokenizer("words", lowercase=True),
+        Tokenizer("words", words_only=True),
+        Tokenizer("words", True, True),
+        TEXT,
+        Tokenizer("text"),
+    ]
+    for tokenizer in tokenizers:
+        for text in texts:
+            assert tokenizer.split(text) == _per_line(tokenizer, text), (tokenizer, text)

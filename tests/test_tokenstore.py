@@ -111,6 +111,31 @@ def test_word_counts_stay_bounded(tmp_path: Path) -> None:
     assert len(store.vocab) <= 102
 
 
+def test_the_word_passes_agree_with_the_bounded_counting_passes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one pass of provisional ids writes the very files of the count-then-write passes
+    that bounded counting falls back to (forced here with nothing dropped), whatever the
+    chunk size; validation words never seen in training are <unk>; no scratch file stays."""
+    path = tmp_path / "c.txt"
+    path.write_text(TRICKY + "\nthe cat sat\nthe dog\n" * 9 + "zebra yak the cat\n" * 2)
+    s = PrepareSettings("word", val_fraction=0.15)
+    for chunk in (7, 23, 1 << 20):
+        monkeypatch.setattr(textio, "CHUNK_BYTES", chunk)
+        fast = prepare(path, tmp_path / f"fast{chunk}", s)
+        with monkeypatch.context() as m:
+            m.setattr(tokenstore, "_provisional_ids", lambda *args: None)
+            slow = prepare(path, tmp_path / f"slow{chunk}", s)
+        names = ["manifest.json", "tokens.bin", "vocab.json"]
+        assert sorted(p.name for p in fast.path.iterdir()) == names
+        for name in names:
+            assert (fast.path / name).read_bytes() == (slow.path / name).read_bytes(), name
+        vocab = fast.vocab
+        assert isinstance(vocab, WordVocab) and "zebra" not in vocab.tokens
+        expected = [vocab.unk_id] * 2 + vocab.ids(["the", "cat", "<eos>"]).tolist()
+        assert fast.validation()[-5:].tolist() == expected
+
+
 def test_truncated_changed_and_foreign_stores_are_refused(tmp_path: Path) -> None:
     prepare("abc\ndef\n" * 50, tmp_path / "s")
     tokens = tmp_path / "s" / "tokens.bin"
