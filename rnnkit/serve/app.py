@@ -64,7 +64,7 @@ class ServerSettings:
     queue: int = 64  # generations waiting for a slot (--max-queue)
     max_tokens: int = 8192  # max_tokens x n x prompts of one request
     cors_origins: tuple[str, ...] = ()
-    stall_s: float = 10.0  # a stream whose client reads nothing for this long is dropped
+    stall_s: float = 0.5  # a stream whose client takes none of its text this long is dropped
 
 
 class ApiError(Exception):
@@ -433,7 +433,9 @@ async def _events(job: Job, gens: list[Generation], inbox: Inbox) -> AsyncIterat
                 got.add(out)
             for index, text, tokens, finish in _merged(taken):
                 chunk = got.body([got.choice(index, text, tokens, finish)], None)
+                inbox.writing()  # resumed once the server's send took it (not while it waits)
                 yield f"data: {_json(chunk)}\n\n"
+                inbox.written()
         for status, message in got.errors:
             body = error_response(status, message).body
             yield f"data: {bytes(body).decode()}\n\n"
