@@ -67,6 +67,12 @@ class ServerSettings:
     stall_s: float = 0.5  # a stream whose client takes none of its text this long is dropped
 
 
+#: Prompts up to this many tokens in all are read on the event loop (a millisecond or so): the
+#: hop to a threadpool thread and back costs more than that — tens of milliseconds when 32
+#: requests arrive at once and the decode worker holds the GIL between its steps.
+INLINE_PROMPT = 64
+
+
 class ApiError(Exception):
     """An error answered as JSON with ``status``, naming ``param`` when one field is wrong."""
 
@@ -219,7 +225,10 @@ def _routes(app: FastAPI, models: Models, cfg: ServerSettings) -> None:
         inbox = Inbox(asyncio.get_running_loop(), body.stream)
         try:
             served.worker.check_room(len(job.specs))
-            gens = await run_in_threadpool(served.worker.start, job.specs, inbox)
+            if sum(len(spec.prompt_ids) for spec in job.specs) <= INLINE_PROMPT:
+                gens = served.worker.start(job.specs, inbox)
+            else:
+                gens = await run_in_threadpool(served.worker.start, job.specs, inbox)
         except BusyError as err:
             raise ApiError(503, str(err)) from None
         if body.stream:

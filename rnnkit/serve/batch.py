@@ -262,7 +262,7 @@ class DecodeWorker:
 
     def start(self, specs: list[Spec], inbox: Inbox) -> list[Generation]:
         """Read each prompt (once per distinct prompt) and queue the generations; this runs
-        in the request's thread, so a long prompt never stalls the batch."""
+        in the request's thread, not the worker's, so a long prompt never stalls the batch."""
         self.check_room(len(specs))
         primed: dict[int, tuple[Tensor, list[Tensor]]] = {}
         gens = []
