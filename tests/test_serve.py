@@ -605,6 +605,28 @@ def test_a_conditioned_model_gets_the_style_through_its_generate(
         error(c.post("/v1/completions", json={**body, "logprobs": 2}), 422, "logprobs")
 
 
+def test_a_late_reader_is_kept_and_a_blocked_write_is_dropped(folders: dict[str, Path]) -> None:
+    """Text left in the inbox for longer than ``stall_s`` (a busy server's late reader) keeps
+    the generation; a write that waits that long for its client drops it."""
+    lm = CharLM.load(folders["char"])
+    worker = DecodeWorker(lm.model_, slots=2, queue=0, name="test", stall_s=0.2, unread_s=60)
+    try:
+        inbox = Inbox(asyncio.new_event_loop(), stream=True)  # a loop that never runs: unread
+        prompt = torch.from_numpy(lm.vocab_.encode_prompt("")[0])
+        spec = Spec(0, prompt, SamplingConfig(), 0, 10**7, (), None, lm.writing())
+        worker.start([spec], inbox)
+        time.sleep(1.0)  # five times stall_s with text waiting, but no write waiting
+        assert worker.active == 1 and inbox.items
+        inbox.writing()  # the reader's write now waits on a full connection
+        blocked = time.monotonic()
+        while worker.active and time.monotonic() - blocked < 5:
+            time.sleep(0.01)
+        assert worker.active == 0 and inbox.items[-1].finish_reason == "cancelled"
+        assert time.monotonic() - blocked < 1.0
+    finally:
+        worker.close()
+
+
 def test_a_stream_nobody_reads_is_dropped(folders: dict[str, Path]) -> None:
     lm = CharLM.load(folders["char"])
     worker = DecodeWorker(lm.model_, slots=2, queue=0, name="test", unread_s=0.2)
