@@ -221,6 +221,9 @@ class DecodeWorker:
     or ``unread_s`` after its reader last took text (see :meth:`Inbox.stalled`).
     """
 
+    #: A burst of requests is taken in before the batch steps (see :meth:`_gather`).
+    gather_s, gather_max_s = 0.003, 0.05
+
     def __init__(
         self,
         model: RecurrentLM,
@@ -299,6 +302,7 @@ class DecodeWorker:
                     break
             try:
                 with self._wake:
+                    self._gather()
                     self._admit(logits, state)
                 self._sample(logits, tokens)
                 logits, state = self.stepper.step(tokens, state)
@@ -307,6 +311,20 @@ class DecodeWorker:
                 self._drop_all("error", f"decoding failed: {err}")
                 logits, state = torch.zeros(S, V), self.stepper.init_state(S)
         self._drop_all("cancelled")
+
+    def _gather(self) -> None:
+        """While requests keep arriving (each within :attr:`gather_s` of the last), wait for
+        them before stepping, up to :attr:`gather_max_s` in all: the event loop that takes
+        them in then has the GIL to itself, instead of trading it with a worker stepping the
+        first ones."""
+        if not self._waiting:
+            return
+        began = time.monotonic()
+        while time.monotonic() - began < self.gather_max_s:
+            known = len(self._waiting)
+            self._wake.wait(self.gather_s)
+            if len(self._waiting) == known:
+                return
 
     def _admit(self, logits: Tensor, state: list[Tensor]) -> None:
         """Move waiting generations into free slots: their logits and state become the slot's
