@@ -436,6 +436,10 @@ def live(folders: dict[str, Path]) -> Iterator[tuple[str, Any]]:
     sock.close()
 
 
+#: 8000 lines: a generation that runs for long, however fast the worker and slow the reader.
+LONG = {"model": "char", "max_tokens": 8000, "unit": "lines", "stream": True}
+
+
 def test_the_openai_client_streamed_and_not(live: tuple[str, Any]) -> None:
     openai = pytest.importorskip("openai")
     url, _ = live
@@ -456,8 +460,7 @@ def test_the_openai_client_streamed_and_not(live: tuple[str, Any]) -> None:
 def test_a_client_that_goes_away_stops_its_generation(live: tuple[str, Any]) -> None:
     url, app = live
     worker = app.state.models.get("char").worker
-    # 8000 lines: a generation that runs for long, however fast the worker and slow the reader
-    body = {"model": "char", "max_tokens": 8000, "unit": "lines", "stream": True}
+    body = LONG
     headers = {"Authorization": f"Bearer {KEY}"}
     with httpx.stream("POST", f"{url}/v1/completions", json=body, headers=headers) as r:
         events = 0
@@ -470,6 +473,37 @@ def test_a_client_that_goes_away_stops_its_generation(live: tuple[str, Any]) -> 
     while worker.active and time.monotonic() - closed < 1.0:
         time.sleep(0.01)
     assert worker.active == 0, "the generation kept running after the client left"
+
+
+def test_a_client_that_stops_reading_stops_its_generation(live: tuple[str, Any]) -> None:
+    """A client that keeps its connection but reads no more: once the connection's buffers are
+    full (the client's small receive buffer, then the server's send buffer), the server's write
+    waits, and the generation leaves the batch ``stall_s`` (0.5 s) later."""
+    url, app = live
+    worker = app.state.models.get("char").worker
+    # 8000 lines with 5 alternatives per character: megabytes of events, for minutes
+    body = json.dumps({**LONG, "logprobs": 5}).encode()
+    host, port = url.removeprefix("http://").split(":")
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # fills soon
+        sock.connect((host, int(port)))
+        head = f"POST /v1/completions HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json"
+        head += f"\r\nAuthorization: Bearer {KEY}\r\nContent-Length: {len(body)}\r\n\r\n"
+        sock.sendall(head.encode() + body)
+        seen = b""
+        while seen.count(b"data: ") < 3:
+            seen += sock.recv(1024)
+        assert b"200 OK" in seen and worker.active == 1
+        stopped = time.monotonic()  # from now on nothing is read; the socket stays open
+        blocked = None  # when the server's write of the last text began (and kept) waiting
+        while worker.active and time.monotonic() - stopped < 60:
+            for gen in list(worker._active.values()):
+                blocked = gen.inbox.writing_since or blocked
+            time.sleep(0.01)
+        dropped = time.monotonic()
+        assert worker.active == 0, "the generation kept running for a client that reads nothing"
+    assert blocked is not None, "the buffers never filled"
+    assert dropped - blocked < 1.0, f"dropped {dropped - blocked:.2f} s after the stall"
 
 
 # ------------------------------------------------------------------------ a real browser
@@ -571,9 +605,31 @@ def test_a_conditioned_model_gets_the_style_through_its_generate(
         error(c.post("/v1/completions", json={**body, "logprobs": 2}), 422, "logprobs")
 
 
+def test_a_late_reader_is_kept_and_a_blocked_write_is_dropped(folders: dict[str, Path]) -> None:
+    """Text left in the inbox for longer than ``stall_s`` (a busy server's late reader) keeps
+    the generation; a write that waits that long for its client drops it."""
+    lm = CharLM.load(folders["char"])
+    worker = DecodeWorker(lm.model_, slots=2, queue=0, name="test", stall_s=0.2, unread_s=60)
+    try:
+        inbox = Inbox(asyncio.new_event_loop(), stream=True)  # a loop that never runs: unread
+        prompt = torch.from_numpy(lm.vocab_.encode_prompt("")[0])
+        spec = Spec(0, prompt, SamplingConfig(), 0, 10**7, (), None, lm.writing())
+        worker.start([spec], inbox)
+        time.sleep(1.0)  # five times stall_s with text waiting, but no write waiting
+        assert worker.active == 1 and inbox.items
+        inbox.writing()  # the reader's write now waits on a full connection
+        blocked = time.monotonic()
+        while worker.active and time.monotonic() - blocked < 5:
+            time.sleep(0.01)
+        assert worker.active == 0 and inbox.items[-1].finish_reason == "cancelled"
+        assert time.monotonic() - blocked < 1.0
+    finally:
+        worker.close()
+
+
 def test_a_stream_nobody_reads_is_dropped(folders: dict[str, Path]) -> None:
     lm = CharLM.load(folders["char"])
-    worker = DecodeWorker(lm.model_, slots=2, queue=0, name="test", stall_s=0.2)
+    worker = DecodeWorker(lm.model_, slots=2, queue=0, name="test", unread_s=0.2)
     try:
         inbox = Inbox(asyncio.new_event_loop(), stream=True)  # a loop that never runs: unread
         prompt = torch.from_numpy(lm.vocab_.encode_prompt("")[0])

@@ -64,7 +64,13 @@ class ServerSettings:
     queue: int = 64  # generations waiting for a slot (--max-queue)
     max_tokens: int = 8192  # max_tokens x n x prompts of one request
     cors_origins: tuple[str, ...] = ()
-    stall_s: float = 10.0  # a stream whose client reads nothing for this long is dropped
+    stall_s: float = 0.5  # a stream whose client takes none of its text this long is dropped
+
+
+#: Prompts up to this many tokens in all are read on the event loop (a millisecond or so): the
+#: hop to a threadpool thread and back costs more than that — tens of milliseconds when 32
+#: requests arrive at once and the decode worker holds the GIL between its steps.
+INLINE_PROMPT = 64
 
 
 class ApiError(Exception):
@@ -219,7 +225,10 @@ def _routes(app: FastAPI, models: Models, cfg: ServerSettings) -> None:
         inbox = Inbox(asyncio.get_running_loop(), body.stream)
         try:
             served.worker.check_room(len(job.specs))
-            gens = await run_in_threadpool(served.worker.start, job.specs, inbox)
+            if sum(len(spec.prompt_ids) for spec in job.specs) <= INLINE_PROMPT:
+                gens = served.worker.start(job.specs, inbox)
+            else:
+                gens = await run_in_threadpool(served.worker.start, job.specs, inbox)
         except BusyError as err:
             raise ApiError(503, str(err)) from None
         if body.stream:
@@ -433,7 +442,9 @@ async def _events(job: Job, gens: list[Generation], inbox: Inbox) -> AsyncIterat
                 got.add(out)
             for index, text, tokens, finish in _merged(taken):
                 chunk = got.body([got.choice(index, text, tokens, finish)], None)
+                inbox.writing()  # resumed once the server's send took it (not while it waits)
                 yield f"data: {_json(chunk)}\n\n"
+                inbox.written()
         for status, message in got.errors:
             body = error_response(status, message).body
             yield f"data: {bytes(body).decode()}\n\n"

@@ -102,6 +102,7 @@ class Inbox:
         self.items: deque[Output] = deque()
         self.event = asyncio.Event()
         self.last_read = time.monotonic()
+        self.writing_since: float | None = None  # when the reader began a write not yet taken
         self._signalled = False
         self._woken = 0.0  # when the worker last woke the reader
 
@@ -130,10 +131,23 @@ class Inbox:
         self.last_read = time.monotonic()
         return taken
 
-    def stalled(self, after: float) -> bool:
-        """A streamed request has left text unread for ``after`` seconds (its client stopped
-        reading, or went away)."""
-        return self.stream and bool(self.items) and time.monotonic() - self.last_read > after
+    def writing(self) -> None:
+        """The reader hands text to its client: until :meth:`written`, it waits on a full
+        connection (the ASGI server's send waits while the socket's buffers are full)."""
+        self.writing_since = time.monotonic()
+
+    def written(self) -> None:
+        """The client took the text the reader handed it."""
+        self.writing_since = None
+
+    def stalled(self, blocked: float, unread: float) -> bool:
+        """A streamed request's client stopped reading (or went away) while text waits: one
+        write has waited ``blocked`` seconds for the client to take it, or nothing was taken
+        from the inbox for ``unread`` seconds (a reader that never came back)."""
+        if not (self.stream and self.items):
+            return False
+        now, since = time.monotonic(), self.writing_since
+        return (since is not None and now - since > blocked) or now - self.last_read > unread
 
 
 class Generation:
@@ -202,17 +216,27 @@ class DecodeWorker:
     """The batch of one language model: ``slots`` generations stepped together, up to
     ``queue`` more waiting for a slot; more than that is :class:`BusyError`.
 
-    ``stall_s``: a streamed request whose client has read nothing for that long while text
-    waits is dropped (the client stopped reading or went away; the stream's own close drops it
-    at once).
+    A streamed request whose client stops reading is dropped (the stream's own close drops it
+    at once): ``stall_s`` after a write of its text began waiting for the client to take it,
+    or ``unread_s`` after its reader last took text (see :meth:`Inbox.stalled`).
     """
 
+    #: A burst of requests is taken in before the batch steps (see :meth:`_gather`).
+    gather_s, gather_max_s = 0.003, 0.05
+
     def __init__(
-        self, model: RecurrentLM, slots: int, queue: int, name: str, stall_s: float = 10.0
+        self,
+        model: RecurrentLM,
+        slots: int,
+        queue: int,
+        name: str,
+        stall_s: float = 0.5,
+        unread_s: float = 10.0,
     ) -> None:
         self.model = model.eval()
         self.stepper = Stepper(self.model)
-        self.slots, self.queue, self.stall_s = slots, queue, stall_s
+        self.slots, self.queue = slots, queue
+        self.stall_s, self.unread_s = stall_s, unread_s
         self.vocab_size = model.config.vocab_size
         self._waiting: deque[Generation] = deque()
         self._active: dict[int, Generation] = {}
@@ -241,7 +265,7 @@ class DecodeWorker:
 
     def start(self, specs: list[Spec], inbox: Inbox) -> list[Generation]:
         """Read each prompt (once per distinct prompt) and queue the generations; this runs
-        in the request's thread, so a long prompt never stalls the batch."""
+        in the request's thread, not the worker's, so a long prompt never stalls the batch."""
         self.check_room(len(specs))
         primed: dict[int, tuple[Tensor, list[Tensor]]] = {}
         gens = []
@@ -278,6 +302,7 @@ class DecodeWorker:
                     break
             try:
                 with self._wake:
+                    self._gather()
                     self._admit(logits, state)
                 self._sample(logits, tokens)
                 logits, state = self.stepper.step(tokens, state)
@@ -286,6 +311,20 @@ class DecodeWorker:
                 self._drop_all("error", f"decoding failed: {err}")
                 logits, state = torch.zeros(S, V), self.stepper.init_state(S)
         self._drop_all("cancelled")
+
+    def _gather(self) -> None:
+        """While requests keep arriving (each within :attr:`gather_s` of the last), wait for
+        them before stepping, up to :attr:`gather_max_s` in all: the event loop that takes
+        them in then has the GIL to itself, instead of trading it with a worker stepping the
+        first ones."""
+        if not self._waiting:
+            return
+        began = time.monotonic()
+        while time.monotonic() - began < self.gather_max_s:
+            known = len(self._waiting)
+            self._wake.wait(self.gather_s)
+            if len(self._waiting) == known:
+                return
 
     def _admit(self, logits: Tensor, state: list[Tensor]) -> None:
         """Move waiting generations into free slots: their logits and state become the slot's
@@ -307,7 +346,7 @@ class DecodeWorker:
         """Pick every active row's next token, hand out its text, free the rows that are
         done; ``tokens`` holds what each slot reads at the next step."""
         for slot, gen in list(self._active.items()):
-            if gen.cancelled or gen.inbox.stalled(self.stall_s):
+            if gen.cancelled or gen.inbox.stalled(self.stall_s, self.unread_s):
                 del self._active[slot]
                 gen.end("cancelled")
         if not self._active:
