@@ -20,11 +20,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from rnnkit.models.classifier import ClassifierNet
+from rnnkit.training.buckets import bucket_order
 from rnnkit.training.learner import TorchLearner
-
-#: Batches are formed inside pools of this many batches' worth of texts sorted by length, so a
-#: batch holds texts of similar length (little padding) yet batches still differ every epoch.
-POOL_BATCHES = 50
 
 
 @dataclass
@@ -67,9 +64,8 @@ def make_batch(seqs: list[np.ndarray], labels: np.ndarray) -> TextBatch:
 class BucketBatches:
     """Shuffled, length-bucketed batches addressed by step (the loop's ``Batches`` protocol).
 
-    Each epoch is a seeded shuffle, cut into pools of ``POOL_BATCHES`` batches; a pool is sorted
-    by length and cut into batches, and the batches of the epoch are shuffled again. The order
-    is a pure function of (seed, epoch), so a resumed run reads the same batches.
+    The order of each epoch is :func:`~rnnkit.training.buckets.bucket_order`'s: a pure function
+    of (seed, epoch), so a resumed run reads the same batches.
 
     Example:
         >>> seqs = [np.arange(1, n + 1) for n in (3, 9, 4, 8, 1, 7)]
@@ -93,15 +89,7 @@ class BucketBatches:
 
     def _order(self, epoch: int) -> list[np.ndarray]:
         if self._epoch is None or self._epoch[0] != epoch:
-            rng = np.random.default_rng([self.seed, epoch])
-            shuffled = rng.permutation(len(self.seqs))
-            pool = self.batch_size * POOL_BATCHES
-            batches: list[np.ndarray] = []
-            for start in range(0, len(shuffled), pool):
-                part = shuffled[start : start + pool]
-                part = part[np.argsort(self.lengths[part], kind="stable")]
-                batches.extend(np.array_split(part, math.ceil(len(part) / self.batch_size)))
-            self._epoch = (epoch, [batches[i] for i in rng.permutation(len(batches))])
+            self._epoch = (epoch, bucket_order(self.lengths, self.batch_size, self.seed, epoch))
         return self._epoch[1]
 
 
