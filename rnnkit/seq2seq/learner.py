@@ -120,10 +120,12 @@ def score(
 
 @dataclass
 class Optimisation:
-    """AdamW's weight decay and the gradient-norm clip (the rate comes from the schedule)."""
+    """AdamW's weight decay, the gradient-norm clip and the training loss's label smoothing
+    (the rate comes from the schedule; validation always scores plain cross-entropy)."""
 
     weight_decay: float = 0.0
     clip: float = 1.0
+    label_smoothing: float = 0.0
 
 
 class Seq2SeqLearner(TorchLearner):
@@ -161,7 +163,12 @@ class Seq2SeqLearner(TorchLearner):
             group["lr"] = lr
         b = batch.to(self.device)
         logits = self.net(b.source, b.lengths, b.target_in)
-        loss = F.cross_entropy(logits.flatten(0, 1), b.target_out.flatten(), ignore_index=PAD)
+        loss = F.cross_entropy(
+            logits.flatten(0, 1),
+            b.target_out.flatten(),
+            ignore_index=PAD,
+            label_smoothing=self.optimisation.label_smoothing,
+        )
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.optimisation.clip)
