@@ -207,6 +207,16 @@ def table(report: dict[str, Any]) -> None:
                 )
 
 
+def join(args: argparse.Namespace) -> None:
+    """``--combine``: one table, one JSON and the reversal's plot from separate runs."""
+    report = combined(args.combine)
+    if args.figures and "reverse" in report:
+        args.figures.mkdir(parents=True, exist_ok=True)
+        plot_by_length(report["reverse"]["models"], args.figures / "seq2seq-reverse.png")
+    write_report(report, args.out)
+    table(report)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument(
@@ -232,12 +242,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = p.parse_args(argv)
     if args.combine:
-        report = combined(args.combine)
-        if args.figures and "reverse" in report:
-            args.figures.mkdir(parents=True, exist_ok=True)
-            plot_by_length(report["reverse"]["models"], args.figures / "seq2seq-reverse.png")
-        write_report(report, args.out)
-        table(report)
+        join(args)
         return
     if args.threads:
         torch.set_num_threads(args.threads)
