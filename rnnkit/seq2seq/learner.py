@@ -70,8 +70,8 @@ def make_batch(sources: list[np.ndarray], targets: list[np.ndarray]) -> PairBatc
 
 
 class PairBatches:
-    """Shuffled batches of pairs of similar source length, addressed by step (the loop's
-    ``Batches``); the order is a pure function of (seed, epoch).
+    """Shuffled batches of pairs of similar source and target lengths, addressed by step (the
+    loop's ``Batches``); the order is a pure function of (seed, epoch).
 
     Example:
         >>> sources = [np.arange(4, 4 + n) for n in (3, 1, 2, 5)]
@@ -84,14 +84,19 @@ class PairBatches:
         self, sources: list[np.ndarray], targets: list[np.ndarray], batch_size: int, seed: int
     ) -> None:
         self.sources, self.targets, self.batch_size, self.seed = sources, targets, batch_size, seed
-        self.lengths = np.array([len(s) for s in sources])
+        # Sorted by source length, then target length: the encoder reads packed sequences, but
+        # the decoder runs every row to the longest target, so similar targets pad less (on
+        # CMUdict 90 % of the decoder's steps are real instead of 78 %).
+        source_lengths = np.array([len(s) for s in sources])
+        target_lengths = np.array([len(t) for t in targets])
+        self.sort_keys = source_lengths * (target_lengths.max(initial=0) + 1) + target_lengths
         self.steps_per_epoch = math.ceil(len(sources) / batch_size)
         self._epoch: tuple[int, list[np.ndarray]] | None = None
 
     def batch(self, step: int) -> PairBatch:
         epoch, k = divmod(step, self.steps_per_epoch)
         if self._epoch is None or self._epoch[0] != epoch:
-            self._epoch = (epoch, bucket_order(self.lengths, self.batch_size, self.seed, epoch))
+            self._epoch = (epoch, bucket_order(self.sort_keys, self.batch_size, self.seed, epoch))
         rows = self._epoch[1][k]
         return make_batch([self.sources[i] for i in rows], [self.targets[i] for i in rows])
 
