@@ -10,10 +10,14 @@
   phoneme error rate, greedy and beam 5 (targets: WER <= 25 %, PER <= 6 % within 20 minutes).
 
 The issue's budgets (5 / 15 / 20 minutes per model) are for a quiet machine; ``--scale`` shrinks
-them all (0.25: a quarter). Attention heatmaps of a date and a word go to ``--figures``.
+them all (0.25: a quarter). The models are ``Seq2Seq()``'s defaults unless ``--hidden`` /
+``--embed`` say otherwise. ``--models`` picks which of reverse's and g2p's two models run, so
+each can run as its own process (on its own core); ``--combine`` then joins their JSON files
+into one table and one plot without training. Attention heatmaps go to ``--figures``.
 
-    python benchmarks/seq2seq.py --tasks dates reverse g2p --scale 1.0 --threads 2
-    python benchmarks/seq2seq.py --tasks g2p --scale 0.3 --g2p-test 1000 --figures docs
+    python benchmarks/seq2seq.py --tasks dates reverse g2p --threads 1
+    python benchmarks/seq2seq.py --tasks g2p --models none --threads 1 --out g2p-none.json
+    python benchmarks/seq2seq.py --combine g2p-bahdanau.json g2p-none.json --figures docs
 
 Prints a table and writes JSON (default benchmarks/results/seq2seq.json).
 """
@@ -21,6 +25,7 @@ Prints a table and writes JSON (default benchmarks/results/seq2seq.json).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -41,13 +46,16 @@ from common import machine, write_report  # noqa: E402  (benchmarks/ is a folder
 #: The issue's budgets (minutes of training per model) on a quiet machine.
 MINUTES = {"dates": 5.0, "reverse": 15.0, "g2p": 20.0}
 LENGTH_BINS = ((5, 10), (11, 20), (21, 30), (31, 40))
+#: The two models of reverse and g2p: with the default attention, and the same without.
+MODELS = ("bahdanau", "none")
 
 
 def train(task: str, attention: str | None, args: argparse.Namespace) -> Seq2Seq:
     """A model of the benchmark's size trained on ``task`` for its budget: the issue's minutes
     times ``--scale``, or ``--steps`` optimizer steps (a budget a busy machine cannot shrink)."""
     budget = {"steps": args.steps} if args.steps else {"minutes": MINUTES[task] * args.scale}
-    model = Seq2Seq(hidden_size=args.hidden, embed_size=args.embed, attention=attention)
+    size = {"hidden_size": args.hidden, "embed_size": args.embed}
+    model = Seq2Seq(attention=attention, **{k: v for k, v in size.items() if v is not None})
     data = {"dates": "dates", "reverse": "reverse", "g2p": "cmudict"}[task]
     started = time.perf_counter()
     model.fit(data, quiet=True, data_dir=args.data_dir, **budget)
@@ -103,9 +111,9 @@ def by_length(model: Seq2Seq, test: list[Pair]) -> dict[str, Any]:
 def run_reverse(args: argparse.Namespace) -> dict[str, Any]:
     test = catalog.load("reverse", "test")
     out = {}
-    for attention in ("bahdanau", None):
-        model = train("reverse", attention, args)
-        out[str(attention)] = {**used(model), **by_length(model, test)}
+    for name in args.models:
+        model = train("reverse", _attention(name), args)
+        out[name] = {**used(model), **by_length(model, test)}
     if args.figures:
         plot_by_length(out, args.figures / "seq2seq-reverse.png")
     return {"models": out}
@@ -116,7 +124,7 @@ def plot_by_length(models: dict[str, Any], path: Path) -> None:
     ax = fig.subplots()
     labels = [f"{lo}-{hi}" for lo, hi in LENGTH_BINS]
     for name, result in models.items():
-        shown = "attention (bahdanau)" if name != "None" else "no attention"
+        shown = f"attention ({name})" if name not in ("none", "None") else "no attention"
         ax.plot(labels, [100 * result["exact_match"][k] for k in labels], marker="o", label=shown)
     ax.set_xlabel("source length")
     ax.set_ylabel("exact match (%)")
@@ -132,7 +140,8 @@ def run_g2p(args: argparse.Namespace) -> dict[str, Any]:
     every = max(1, len(test) // args.g2p_test)
     subset = test[::every][: args.g2p_test]  # a fixed, spread-out subset: beam search is slow
     out = {}
-    for attention in ("bahdanau", None):
+    for name in args.models:
+        attention = _attention(name)
         model = train("g2p", attention, args)
         rows = {}
         for beam in (1, 5):
@@ -140,11 +149,31 @@ def run_g2p(args: argparse.Namespace) -> dict[str, Any]:
             found = dict(model.evaluate(subset, beam=beam))
             found["seconds"] = round(time.perf_counter() - started, 1)
             rows[f"beam{beam}"] = found
-        out[str(attention)] = {**used(model), **rows}
+        out[name] = {**used(model), **rows}
         if args.figures and attention is not None:
             model.plot_attention("recurrent", args.figures / "seq2seq-attention-word.png")
-            out[str(attention)]["recurrent"] = model.translate("recurrent", beam=5)
+            out[name]["recurrent"] = model.translate("recurrent", beam=5)
     return {"test_words": len(subset), "models": out}
+
+
+def _attention(name: str) -> str | None:
+    return None if name == "none" else name
+
+
+def combined(paths: list[Path]) -> dict[str, Any]:
+    """One report from the reports of separate runs (one model each): their tasks' models side
+    by side, the first report's other fields kept."""
+    reports = [json.loads(path.read_text()) for path in paths]
+    out: dict[str, Any] = {"machine": reports[0]["machine"], "combined": [str(p) for p in paths]}
+    for report in reports:
+        for task in (t for t in MINUTES if t in report):
+            part = report[task]
+            if "models" not in part:  # dates: a single model, taken as it is
+                out[task] = part
+                continue
+            mine = out.setdefault(task, {**part, "models": {}})
+            mine["models"].update(part["models"])
+    return out
 
 
 def table(report: dict[str, Any]) -> None:
@@ -178,6 +207,16 @@ def table(report: dict[str, Any]) -> None:
                 )
 
 
+def join(args: argparse.Namespace) -> None:
+    """``--combine``: one table, one JSON and the reversal's plot from separate runs."""
+    report = combined(args.combine)
+    if args.figures and "reverse" in report:
+        args.figures.mkdir(parents=True, exist_ok=True)
+        plot_by_length(report["reverse"]["models"], args.figures / "seq2seq-reverse.png")
+    write_report(report, args.out)
+    table(report)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument(
@@ -185,17 +224,26 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument("--scale", type=float, default=1.0, help="Fraction of the issue's budgets.")
     p.add_argument("--steps", type=int, default=None, help="Steps per model instead of minutes.")
-    p.add_argument("--hidden", type=int, default=256)
-    p.add_argument("--embed", type=int, default=64)
+    p.add_argument(
+        "--models", nargs="+", choices=("bahdanau", "luong", "none"), default=list(MODELS)
+    )
+    p.add_argument("--hidden", type=int, default=None, help="Default: Seq2Seq()'s.")
+    p.add_argument("--embed", type=int, default=None, help="Default: Seq2Seq()'s.")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's).")
     p.add_argument("--g2p-test", type=int, default=2000, help="Test words scored (a fixed subset).")
     p.add_argument("--data-dir", type=Path, default=None, help="Mirror holding cmudict/.")
     p.add_argument("--figures", type=Path, default=None, help="Folder for the PNGs (e.g. docs).")
     p.add_argument("--out", type=Path, default=HERE / "results" / "seq2seq.json")
     p.add_argument(
+        "--combine", nargs="+", type=Path, default=None, help="Join these runs' JSON, no training."
+    )
+    p.add_argument(
         "--note", default="", help="Recorded beside the figures (e.g. a shared machine)."
     )
     args = p.parse_args(argv)
+    if args.combine:
+        join(args)
+        return
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.figures:

@@ -108,6 +108,27 @@ def test_step_by_step_equals_teacher_forced(attention: str | None) -> None:
         torch.testing.assert_close(logp, forced[:, t], atol=1e-5, rtol=1e-5)
 
 
+def test_label_smoothing_is_the_mixture_of_cross_entropy_and_the_uniform_target() -> None:
+    """The training loss with smoothing eps is (1 - eps) * cross-entropy + eps * the mean of
+    -log p over the target vocabulary, at each real (non-padding) target position."""
+    from rnnkit.seq2seq.learner import Optimisation, make_batch
+
+    sources = [np.array([4, 5, 6]), np.array([7, 8])]
+    targets = [np.array([5, 6]), np.array([9, 4, 8])]
+    batch, eps = make_batch(sources, targets), 0.2
+    torch.manual_seed(5)
+    net = Seq2SeqNet(Seq2SeqConfig(12, 10, hidden_size=16, embed_size=8, dropout=0.0))
+    with torch.no_grad():  # the reference, from the weights the learner's step starts from
+        logp = torch.log_softmax(net(batch.source, batch.lengths, batch.target_in), -1)
+    real = batch.target_out != 0
+    nll = -logp.gather(-1, batch.target_out.unsqueeze(-1)).squeeze(-1)[real]
+    expected = ((1 - eps) * nll + eps * -logp.mean(-1)[real]).mean()
+    learner = Seq2SeqLearner(net, sources, targets, Optimisation(label_smoothing=eps))
+    assert learner.train_step(batch, lr=0.0) == pytest.approx(float(expected), rel=1e-5)
+    with pytest.raises(RnnkitError, match="label_smoothing"):
+        Seq2Seq(label_smoothing=1.0)
+
+
 # --------------------------------------------------------------------------------- decoding
 def test_beam_one_is_greedy_and_beams_are_in_score_order() -> None:
     net = _net("gru", "luong", seed=3)

@@ -53,6 +53,7 @@ _HELP = {
     "batch_size": "Pairs per step.",
     "val_fraction": "Pairs held out for validation (data without its own split).",
     "evals": "Validations per run.",
+    "label_smoothing": "Share of each target's probability spread over the others (training).",
     "beam": "Default beam width of translate / evaluate (1: greedy).",
     "length_penalty": "Beam scores are log p / length ** this.",
     "max_length": "Longest output, in symbols.",

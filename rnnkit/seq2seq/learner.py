@@ -70,8 +70,8 @@ def make_batch(sources: list[np.ndarray], targets: list[np.ndarray]) -> PairBatc
 
 
 class PairBatches:
-    """Shuffled batches of pairs of similar source length, addressed by step (the loop's
-    ``Batches``); the order is a pure function of (seed, epoch).
+    """Shuffled batches of pairs of similar source and target lengths, addressed by step (the
+    loop's ``Batches``); the order is a pure function of (seed, epoch).
 
     Example:
         >>> sources = [np.arange(4, 4 + n) for n in (3, 1, 2, 5)]
@@ -84,14 +84,19 @@ class PairBatches:
         self, sources: list[np.ndarray], targets: list[np.ndarray], batch_size: int, seed: int
     ) -> None:
         self.sources, self.targets, self.batch_size, self.seed = sources, targets, batch_size, seed
-        self.lengths = np.array([len(s) for s in sources])
+        # Sorted by source length, then target length: the encoder reads packed sequences, but
+        # the decoder runs every row to the longest target, so similar targets pad less (on
+        # CMUdict 90 % of the decoder's steps are real instead of 78 %).
+        source_lengths = np.array([len(s) for s in sources])
+        target_lengths = np.array([len(t) for t in targets])
+        self.sort_keys = source_lengths * (target_lengths.max(initial=0) + 1) + target_lengths
         self.steps_per_epoch = math.ceil(len(sources) / batch_size)
         self._epoch: tuple[int, list[np.ndarray]] | None = None
 
     def batch(self, step: int) -> PairBatch:
         epoch, k = divmod(step, self.steps_per_epoch)
         if self._epoch is None or self._epoch[0] != epoch:
-            self._epoch = (epoch, bucket_order(self.lengths, self.batch_size, self.seed, epoch))
+            self._epoch = (epoch, bucket_order(self.sort_keys, self.batch_size, self.seed, epoch))
         rows = self._epoch[1][k]
         return make_batch([self.sources[i] for i in rows], [self.targets[i] for i in rows])
 
@@ -120,10 +125,12 @@ def score(
 
 @dataclass
 class Optimisation:
-    """AdamW's weight decay and the gradient-norm clip (the rate comes from the schedule)."""
+    """AdamW's weight decay, the gradient-norm clip and the training loss's label smoothing
+    (the rate comes from the schedule; validation always scores plain cross-entropy)."""
 
     weight_decay: float = 0.0
     clip: float = 1.0
+    label_smoothing: float = 0.0
 
 
 class Seq2SeqLearner(TorchLearner):
@@ -161,7 +168,12 @@ class Seq2SeqLearner(TorchLearner):
             group["lr"] = lr
         b = batch.to(self.device)
         logits = self.net(b.source, b.lengths, b.target_in)
-        loss = F.cross_entropy(logits.flatten(0, 1), b.target_out.flatten(), ignore_index=PAD)
+        loss = F.cross_entropy(
+            logits.flatten(0, 1),
+            b.target_out.flatten(),
+            ignore_index=PAD,
+            label_smoothing=self.optimisation.label_smoothing,
+        )
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.optimisation.clip)

@@ -67,6 +67,7 @@ class Seq2SeqSettings:
     min_lr_ratio: float = 0.05
     weight_decay: float = 0.0
     clip: float = 1.0
+    label_smoothing: float = 0.0
     val_fraction: float = 0.05
     seed: int = 0
     evals: int = 5
@@ -87,6 +88,8 @@ class Seq2SeqSettings:
             value = getattr(self, name)
             if value is not None and value not in UNITS:
                 raise RnnkitError(f"{name} must be one of {', '.join(UNITS)}, got {value!r}")
+        if not 0.0 <= self.label_smoothing < 1.0:
+            raise RnnkitError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
         if not 0.0 < self.val_fraction < 1.0:
             raise RnnkitError(f"val_fraction must be in (0, 1), got {self.val_fraction}")
 
@@ -279,7 +282,9 @@ class Seq2Seq(Estimator):
         sources, targets = self._encoded(train)
         batches = PairBatches(sources, targets, s.batch_size, s.seed)
         net.to(self._device())
-        learner = Seq2SeqLearner(net, *self._encoded(val), Optimisation(s.weight_decay, s.clip))
+        learner = Seq2SeqLearner(
+            net, *self._encoded(val), Optimisation(s.weight_decay, s.clip, s.label_smoothing)
+        )
         loop = LoopSettings(
             lr=s.lr,
             warmup_steps=s.warmup_steps,

@@ -275,6 +275,14 @@ def _routes(app: FastAPI, models: Models, cfg: ServerSettings) -> None:
         found = await _call("horizon", ops.forecast, served, body.horizon, body.level, body.history)
         return {"model": served.name, "level": body.level, **found}
 
+    @app.post("/v1/translate", response_model=s.TranslateResponse, responses=ERRORS)
+    async def translate(body: s.TranslateRequest) -> Any:
+        """A sequence-to-sequence model's output for each input (greedy or beam search)."""
+        served, _ = _served(models, body.model, "seq2seq")
+        texts = [body.input] if isinstance(body.input, str) else body.input
+        args = (served, texts, body.beam, body.max_length, body.attention)
+        return {"model": served.name, "data": await _call("input", ops.translate, *args)}
+
 
 _STREAMED: dict[int | str, dict[str, Any]] = {
     200: {
@@ -570,6 +578,7 @@ _BODIES = {
     "EmbeddingsRequest": (WORD_VECTORS,),
     "NeighborsRequest": (WORD_VECTORS,),
     "ForecastRequest": ("forecaster",),
+    "TranslateRequest": ("seq2seq",),
 }
 
 

@@ -196,3 +196,23 @@ def forecast(served: Served, horizon: int | None, level: float, history: int) ->
             for d, r in frame.iterrows()
         ],
     }
+
+
+def translate(
+    served: Served, texts: list[str], beam: int | None, max_length: int | None, attention: bool
+) -> list[dict[str, Any]]:
+    """Each text's translation and its score, with its attention map when asked for."""
+    model = served.need("seq2seq")
+    with served.lock:
+        found = model.translate(texts, beam=beam, max_length=max_length, return_attention=True)
+    return [
+        {
+            "index": i,
+            "output": t.text,
+            "score": t.score,
+            "attention": {"source": t.source, "output": t.output, "weights": t.attention.tolist()}
+            if attention and t.attention is not None
+            else None,
+        }
+        for i, t in enumerate(found)
+    ]

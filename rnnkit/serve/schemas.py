@@ -197,6 +197,38 @@ class ForecastResponse(BaseModel):
     data: list[ForecastStep]
 
 
+Source = Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class TranslateRequest(_Strict):
+    model: str
+    input: Source | Annotated[list[Source], Field(min_length=1, max_length=64)] = Field(
+        description="A source text, or a list of them."
+    )
+    beam: int | None = Field(None, ge=1, le=16, description="Beam width (1: greedy).")
+    max_length: int | None = Field(None, ge=1, le=2048, description="Longest output, in symbols.")
+    attention: bool = Field(False, description="Return each output's attention weights.")
+
+
+class AttentionMap(BaseModel):
+    source: list[str]
+    output: list[str]
+    weights: list[list[float]] = Field(description="[output symbol][source symbol], rows sum to 1")
+
+
+class Translated(BaseModel):
+    index: int
+    output: str
+    score: float
+    attention: AttentionMap | None
+
+
+class TranslateResponse(BaseModel):
+    object: Literal["list"] = "list"
+    model: str
+    data: list[Translated]
+
+
 class ErrorDetail(BaseModel):
     message: str
     type: str
