@@ -237,6 +237,14 @@ def test_cli_trains_generates_and_lists_styles(toy: Path, tmp_path: Path) -> Non
     bad = runner.invoke(cli, ["generate", str(out), "--style", "mid", "--chars", "5"])
     assert bad.exit_code == 2 and "unknown style 'mid'" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+    upper = tmp_path / "up.txt"
+    upper.write_text("WXY ZZW XYZ\n" * 5, encoding="utf-8")
+    bits = {}
+    for style in ("up", "low"):
+        scored = runner.invoke(cli, ["evaluate", str(out), str(upper), "--style", style, "--json"])
+        assert scored.exit_code == 0, scored.output
+        bits[style] = json.loads(scored.stdout)["bpc"]
+    assert bits["up"] < bits["low"]
 
 
 def test_the_generation_view_is_the_clean_view_with_speaker_turns() -> None:
