@@ -17,10 +17,21 @@ their accuracy on real test passages is the ceiling.
   judge on the same passages;
 * form: syllables per line of ``n_lines=14`` sonnet samples (a vowel-group count; the real
   sonnets' rate with the same counter), speaker prefixes, speaker turns in play samples;
-* copying: samples that share an 80-character span with the training text.
+* copying: samples that share an 80-character span with the training text;
+* IMDB by sentiment: a char model conditioned on pos / neg, its samples judged by the word
+  n-gram baseline trained on IMDB's train reviews (its test accuracy is the ceiling), and
+  ``classify`` on held-out test reviews.
 
-    python benchmarks/conditioning.py --minutes 10 --samples 200
+Every model has the same settings (:data:`SETTINGS`) and budget. Each can train in its own
+process, so the two Shakespeare models can train at once on two cores, then one process
+measures them all::
 
+    python benchmarks/conditioning.py --train conditioned --minutes 20      # core 0
+    python benchmarks/conditioning.py --train unconditioned --minutes 20    # core 1, meanwhile
+    python benchmarks/conditioning.py --train imdb --minutes 20
+    python benchmarks/conditioning.py --evaluate --samples 200
+
+Without ``--train`` or ``--evaluate`` it trains whatever ``--models`` lacks, then measures.
 Prints a table and writes JSON (default benchmarks/results/conditioning.json).
 """
 
@@ -141,7 +152,7 @@ class Copies:
         return False
 
 
-def train(name: str, budget: dict[str, float], seed: int, models: Path) -> CharLM:
+def train(name: str, budget: dict[str, Any], seed: int, models: Path) -> CharLM:
     """Train model ``name`` (see :data:`MODELS`) into ``models / name``, in this process."""
     settings: dict[str, Any] = {**SETTINGS, "seed": seed}
     out = models / name
@@ -360,7 +371,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    budget = {"steps": args.steps} if args.steps else {"minutes": args.minutes}
+    budget: dict[str, Any] = {"steps": args.steps} if args.steps else {"minutes": args.minutes}
     start = time.perf_counter()
     if args.train or not args.evaluate:
         for name in [args.train] if args.train else MODELS:
