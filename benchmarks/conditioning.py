@@ -17,10 +17,21 @@ their accuracy on real test passages is the ceiling.
   judge on the same passages;
 * form: syllables per line of ``n_lines=14`` sonnet samples (a vowel-group count; the real
   sonnets' rate with the same counter), speaker prefixes, speaker turns in play samples;
-* copying: samples that share an 80-character span with the training text.
+* copying: samples that share an 80-character span with the training text;
+* IMDB by sentiment: a char model conditioned on pos / neg, its samples judged by the word
+  n-gram baseline trained on IMDB's train reviews (its test accuracy is the ceiling), and
+  ``classify`` on held-out test reviews.
 
-    python benchmarks/conditioning.py --minutes 10 --samples 200
+Every model has the same settings (:data:`SETTINGS`) and budget. Each can train in its own
+process, so the two Shakespeare models can train at once on two cores, then one process
+measures them all::
 
+    python benchmarks/conditioning.py --train conditioned --minutes 20      # core 0
+    python benchmarks/conditioning.py --train unconditioned --minutes 20    # core 1, meanwhile
+    python benchmarks/conditioning.py --train imdb --minutes 20
+    python benchmarks/conditioning.py --evaluate --samples 200
+
+Without ``--train`` or ``--evaluate`` it trains whatever ``--models`` lacks, then measures.
 Prints a table and writes JSON (default benchmarks/results/conditioning.json).
 """
 
@@ -41,6 +52,8 @@ import torch
 from rnnkit import CharLM
 from rnnkit.classify.baseline import TfidfLogReg
 from rnnkit.data import works
+from rnnkit.data.labelled import read_labelled
+from rnnkit.data.tokenize import EOS, Tokenizer
 from rnnkit.lm import conditioning
 
 HERE = Path(__file__).resolve().parent
@@ -58,6 +71,23 @@ SPAN = 80
 JUDGE_CHARS = 600
 #: Validation characters of each training run (the held-out figures are measured apart).
 VAL_CHARS = 50_000
+WORKS = conditioning.WORKS
+#: The models a run trains, each in its own process if asked (``--train NAME``).
+MODELS = ("conditioned", "unconditioned", "imdb")
+#: One setting for every model, so the conditioned and unconditioned ones differ only in the
+#: label (chosen by the probes in docs/conditioning.md). Short validations: they do not count
+#: against the budget, but they take wall time.
+SETTINGS: dict[str, Any] = {
+    "cell": "gru",
+    "hidden_size": 512,
+    "dropout": 0.1,
+    "lr": 5e-3,
+    "weight_decay": 0.1,
+    "seq_len": 128,
+    "batch_size": 32,
+    "val_max_chars": VAL_CHARS,
+    "evals": 5,
+}
 
 
 def syllables(line: str) -> int:
@@ -122,21 +152,24 @@ class Copies:
         return False
 
 
-def train_models(minutes: float, seed: int, models: Path) -> tuple[CharLM, CharLM, str]:
-    """The genre-conditioned model and an unconditioned one on the same text and budget
-    (trained into ``models``, or loaded from there when a run left them)."""
-    # Short validations: on a shared CPU they would take much of the budget.
-    settings: dict[str, Any] = {"seed": seed, "val_max_chars": VAL_CHARS, "evals": 5}
-    docs = conditioning.read_documents("shakespeare-works", "genre", 0.1, seed)
-    train, val = docs.text("train"), docs.text("validation")
-    if (models / "conditioned").exists() and (models / "unconditioned").exists():
-        return CharLM.load(models / "conditioned"), CharLM.load(models / "unconditioned"), train
-    cond = CharLM(**settings).fit(
-        "shakespeare-works", condition="genre", minutes=minutes, out_dir=models / "conditioned"
-    )
-    plain = CharLM(**settings, val_fraction=len(val) / (len(train) + len(val)))
-    plain.fit(text=train + val, minutes=minutes, out_dir=models / "unconditioned")
-    return cond, plain, train
+def train(name: str, budget: dict[str, Any], seed: int, models: Path) -> CharLM:
+    """Train model ``name`` (see :data:`MODELS`) into ``models / name``, in this process."""
+    settings: dict[str, Any] = {**SETTINGS, "seed": seed}
+    out = models / name
+    if name == "conditioned":
+        return CharLM(**settings).fit(WORKS, condition="genre", out_dir=out, **budget)
+    if name == "imdb":
+        return CharLM(**settings).fit("imdb", condition="label", out_dir=out, **budget)
+    train_text, val = works_text(seed)
+    plain = CharLM(**settings, val_fraction=len(val) / (len(train_text) + len(val)))
+    return plain.fit(text=train_text + val, out_dir=out, **budget)
+
+
+def works_text(seed: int) -> tuple[str, str]:
+    """The conditioned run's training and validation text (documents in its seeded order),
+    which the unconditioned model trains on too."""
+    docs = conditioning.read_documents(WORKS, "genre", 0.1, seed)
+    return docs.text("train"), docs.text("validation")
 
 
 def held_out(lm: CharLM, length: int, limit: int) -> tuple[list[str], list[str]]:
@@ -240,46 +273,113 @@ def sonnet_form(lm: CharLM, n: int, temperature: float) -> dict[str, Any]:
     }
 
 
+def imdb(lm: CharLM, n: int, chars: int, temperature: float, limit: int) -> dict[str, Any]:
+    """IMDB by sentiment: samples of each style judged by the word n-gram baseline (trained on
+    IMDB's train reviews; its test accuracy is the ceiling); held-out test reviews (their first
+    ``JUDGE_CHARS``...1,000 characters) classified by Bayes' rule, and their bits/char under
+    the true label, the wrong one and no label."""
+    tokenizer = Tokenizer("text", lowercase=True)
+
+    def words(texts: list[str]) -> list[str]:
+        return [" ".join(t for t in tokenizer.split(x) if t != EOS) for x in texts]
+
+    train, test = read_labelled("imdb"), read_labelled("imdb:test")
+    clf = TfidfLogReg(C=8.0).fit(words(train.texts), train.labels)
+    out: dict[str, Any] = {"ceiling": float(clf.score(words(test.texts), test.labels))}
+    for style in lm.styles:
+        texts = lm.generate_batch(n, n_chars=chars, style=style, seed=1, temperature=temperature)
+        verdicts = [str(x) for x in clf.predict(words(texts))]
+        out[f"{style}_judged_{style}"] = verdicts.count(style) / n
+        out[f"{style}_example"] = texts[0]
+    plain = lm.generate_batch(n, n_chars=chars, seed=1, temperature=temperature)
+    out["unconditioned_judged_pos"] = [str(x) for x in clf.predict(words(plain))].count("pos") / n
+    vocab, cond = lm._require_vocab(), lm._require_conditioning()
+    every = max(1, len(test) // limit)
+    rows = [
+        (text[:1000], label)
+        for text, label in zip(test.texts[::every], test.labels[::every], strict=True)
+        if not vocab.unknown(text[:1000])
+    ][:limit]
+    bits: dict[str, list[float]] = {"true": [], "wrong": [], "none": []}
+    right = []
+    for text, label in rows:
+        ids = np.concatenate([lm._document_start(), vocab.encode(text)])
+        nats = conditioning.text_nats(lm._require_model(), ids, torch.arange(len(cond.styles) + 1))
+        true = cond.styles.index(label)
+        bits["true"].append(nats[true] / len(text) / np.log(2))
+        bits["wrong"].append(nats[1 - true] / len(text) / np.log(2))
+        bits["none"].append(nats[-1] / len(text) / np.log(2))
+        right.append(conditioning.classify(nats[:-1], cond).label == label)
+    out["held_out"] = {"reviews": len(rows), "classify_accuracy": share(right)} | {
+        f"bpc_{k}_label": float(np.mean(v)) for k, v in bits.items()
+    }
+    return out
+
+
+def evaluate(args: argparse.Namespace) -> dict[str, Any]:
+    """Every measure, on the models saved in ``args.models`` (IMDB's if it is there)."""
+    cond, plain = (CharLM.load(args.models / n) for n in ("conditioned", "unconditioned"))
+    report: dict[str, Any] = {"args": {k: str(v) for k, v in vars(args).items()}}
+    report["training"] = {
+        n: trained(lm) for n, lm in (("conditioned", cond), ("unconditioned", plain))
+    }
+    every = args.judge_every
+    report["likelihood"] = likelihood(cond, plain, 500, args.passages, every)
+    found = sampling(cond, args.samples, args.chars, args.long_chars, args.temperature, every)
+    copies = Copies(works_text(args.seed)[0])
+    samples = [t for texts in found["samples"].values() for t in texts]
+    found["copied"] = share([copies.copied(t) for t in samples])
+    found["examples"] = {style: texts[0] for style, texts in found.pop("samples").items()}
+    report |= found
+    if (args.models / "imdb").exists():
+        lm = CharLM.load(args.models / "imdb")
+        report["training"]["imdb"] = trained(lm)
+        report["imdb"] = imdb(lm, args.samples, args.chars, args.temperature, args.passages)
+    return report
+
+
+def trained(lm: CharLM) -> dict[str, Any]:
+    info = lm.info()
+    stats = {k: info["stats"][k] for k in ("steps", "tokens_seen", "elapsed_s", "best_val_loss")}
+    return stats | {"hidden_size": info["hidden_size"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--minutes", type=float, default=10.0, help="training, per model")
+    parser.add_argument("--minutes", type=float, default=20.0, help="training, per model")
+    parser.add_argument("--steps", type=int, help="a step budget instead (the same for each)")
+    parser.add_argument(
+        "--train", choices=MODELS, help="train this model alone into --models, then stop"
+    )
+    parser.add_argument(
+        "--evaluate", action="store_true", help="measure the models in --models (no training)"
+    )
     parser.add_argument("--samples", type=int, default=200, help="samples per style")
     parser.add_argument("--chars", type=int, default=600)
     parser.add_argument("--long-chars", type=int, default=2000)
     parser.add_argument("--temperature", type=float, default=0.8)
     parser.add_argument("--passages", type=int, default=300, help="held-out passages scored")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--threads", type=int, default=torch.get_num_threads(), help="torch threads (a busy CPU: 1)"
-    )
+    parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--judge-every", type=int, default=1, help="judges: every n-th passage")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "conditioning.json")
     parser.add_argument(
         "--models",
         type=Path,
         default=HERE.parent / "runs" / "conditioning",
-        help="where the two models are saved (and loaded from, if a run left them)",
+        help="where the models are saved by --train and read by --evaluate",
     )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    budget: dict[str, Any] = {"steps": args.steps} if args.steps else {"minutes": args.minutes}
     start = time.perf_counter()
-    cond, plain, train_text = train_models(args.minutes, args.seed, args.models)
-    report: dict[str, Any] = {"args": {k: str(v) for k, v in vars(args).items()}}
-    report["training"] = {
-        name: {
-            k: lm.info()["stats"][k] for k in ("steps", "tokens_seen", "elapsed_s", "best_val_loss")
-        }
-        | {"hidden_size": lm.info()["hidden_size"]}
-        for name, lm in (("conditioned", cond), ("unconditioned", plain))
-    }
-    every = args.judge_every
-    report["likelihood"] = likelihood(cond, plain, 500, args.passages, every)
-    found = sampling(cond, args.samples, args.chars, args.long_chars, args.temperature, every)
-    copies = Copies(train_text)
-    every = [t for texts in found["samples"].values() for t in texts]
-    found["copied"] = share([copies.copied(t) for t in every])
-    found["examples"] = {style: texts[0] for style, texts in found.pop("samples").items()}
-    report |= found
+    if args.train or not args.evaluate:
+        for name in [args.train] if args.train else MODELS:
+            if args.train or not (args.models / name).exists():
+                train(name, budget, args.seed, args.models)
+        if args.train:
+            return
+    report = evaluate(args)
     report["seconds_total"] = round(time.perf_counter() - start, 1)
     report["machine"] = machine()
     show(report)
@@ -292,7 +392,13 @@ def pair(a: float, b: float) -> str:
 
 def show(r: dict[str, Any]) -> None:
     lk, fm, hd = r["likelihood"], r["form"], r["holding"]
-    rows = [
+    tr = r["training"]
+    rows: list[tuple[str, Any, str]] = [
+        (
+            "steps: conditioned / unconditioned",
+            f"{tr['conditioned']['steps']} / {tr['unconditioned']['steps']}",
+            "same",
+        ),
         ("sonnets samples judged sonnet", r["styles"]["sonnets"]["judged_sonnet"], ">= 0.90"),
         ("unconditioned samples judged sonnet", r["styles"]["None"]["judged_sonnet"], "(floor)"),
         ("play samples judged play", r["play_judged_play"], ">= 0.95"),
@@ -311,6 +417,20 @@ def show(r: dict[str, Any]) -> None:
         ("play samples with >= 2 turns", r["play_two_turns"], ">= 0.90"),
         ("samples with an 80-char copy", r["copied"], "< 0.05"),
     ]
+    if "imdb" in r:
+        im, held = r["imdb"], r["imdb"]["held_out"]
+        rows += [
+            ("IMDB: pos samples judged pos", im["pos_judged_pos"], ">= 0.90"),
+            ("IMDB: neg samples judged neg", im["neg_judged_neg"], ">= 0.90"),
+            ("IMDB: unconditioned judged pos", im["unconditioned_judged_pos"], ""),
+            ("IMDB: judge ceiling (test)", im["ceiling"], ""),
+            ("IMDB: classify accuracy", held["classify_accuracy"], ""),
+            (
+                "IMDB: bits/char true / wrong",
+                pair(held["bpc_true_label"], held["bpc_wrong_label"]),
+                "",
+            ),
+        ]
     print(f"\n{'measure':<38} {'value':>15}  target")
     for name, value, target in rows:
         shown = f"{value:.3f}" if isinstance(value, float) else str(value)

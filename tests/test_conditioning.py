@@ -15,10 +15,11 @@ import torch
 from click.testing import CliRunner
 
 from conftest import TINY, assert_same_weights, interrupt_at
-from rnnkit import CharLM, RnnkitError, WordLM
+from rnnkit import CharLM, RnnkitError, Text, WordLM
 from rnnkit.cli import cli
 from rnnkit.data.tokenstore import prepare
 from rnnkit.decoding.sampling import Stepper
+from rnnkit.lm.conditioning import text_nats
 from rnnkit.lm.learner import TorchLMLearner
 from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
 
@@ -96,6 +97,24 @@ def test_classify_is_bayes_and_exact_on_the_toy_corpus(trained: tuple[CharLM, Pa
         odds = np.exp(found.nats[other] - found.nats[label])
         ratio = found.probabilities[label] / found.probabilities[other]
         assert ratio == pytest.approx(odds, rel=1e-6)
+
+
+def test_evaluate_given_a_style_scores_the_text_under_that_label(
+    trained: tuple[CharLM, Path],
+) -> None:
+    lm, _ = trained
+    # Shorter than two windows: read as one stream, as text_nats reads it.
+    text = next(t for t, y in _rows(seed=8) if y == "low")[: 2 * SETTINGS["seq_len"] - 1]
+    own, other = (lm.evaluate(Text(text), style=s) for s in ("low", "up"))
+    unlabelled = lm.evaluate(Text(text))
+    assert own["bpc"] < unlabelled["bpc"] < other["bpc"]
+    # The same sums as reading the text once per label in one batch (text_nats).
+    ids = lm._require_vocab().encode(text)
+    nats = text_nats(lm._require_model(), ids, torch.tensor([0, 1, 2]))
+    for result, want in zip((own, other, unlabelled), nats, strict=True):
+        assert result["loss"] * (len(ids) - 1) == pytest.approx(want, rel=1e-4)
+    with pytest.raises(RnnkitError, match="unknown style 'mid'"):
+        lm.evaluate(Text(text), style="mid")
 
 
 def test_save_load_gives_the_same_samples_and_styles(
@@ -179,6 +198,7 @@ def test_style_errors_are_one_line(trained: tuple[CharLM, Path], sonnets: str) -
     for call in (
         lambda: plain.generate(n_chars=5, style="low"),
         lambda: plain.classify("some text"),
+        lambda: plain.evaluate(Text("some text"), style="low"),
     ):
         with pytest.raises(RnnkitError, match="trained without a condition"):
             call()
@@ -217,6 +237,14 @@ def test_cli_trains_generates_and_lists_styles(toy: Path, tmp_path: Path) -> Non
     bad = runner.invoke(cli, ["generate", str(out), "--style", "mid", "--chars", "5"])
     assert bad.exit_code == 2 and "unknown style 'mid'" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+    upper = tmp_path / "up.txt"
+    upper.write_text("WXY ZZW XYZ\n" * 5, encoding="utf-8")
+    bits = {}
+    for style in ("up", "low"):
+        scored = runner.invoke(cli, ["evaluate", str(out), str(upper), "--style", style, "--json"])
+        assert scored.exit_code == 0, scored.output
+        bits[style] = json.loads(scored.stdout)["bpc"]
+    assert bits["up"] < bits["low"]
 
 
 def test_the_generation_view_is_the_clean_view_with_speaker_turns() -> None:

@@ -45,6 +45,7 @@ def info(model_dir: Path, as_json: bool) -> None:
 @out_option("confusion.png, for a classifier", "MODEL_DIR")
 @click.option("--text-column", help="[classifier] Column holding the text (CSV / JSONL).")
 @click.option("--label-column", help="[classifier] Column holding the label (CSV / JSONL).")
+@click.option("--style", help="[conditioned language model] Read DATA in this style.")
 @DATA_DIR
 def evaluate(
     model_dir: Path,
@@ -54,6 +55,7 @@ def evaluate(
     out_dir: Path | None,
     text_column: str | None,
     label_column: str | None,
+    style: str | None,
     data_dir: Path | None,
 ) -> None:
     """Score the model in MODEL_DIR on DATA. A language model reports loss (nats per token),
@@ -63,7 +65,9 @@ def evaluate(
     'imdb:test' or a CSV file."""
     kind, model = kinds.load(model_dir)
     run = kinds.action(kind, "evaluate")
-    columns = {"text_column": text_column, "label_column": label_column}
+    if style is not None and kind not in ("char_lm", "word_lm"):
+        raise RnnkitError(f"--style is for conditioned language models, not a {kind}")
+    columns = {"text_column": text_column, "label_column": label_column, "style": style}
     run(model, EvaluateRequest(model_dir, data, encoding, data_dir, out_dir, as_json, **columns))
 
 

@@ -391,6 +391,7 @@ class EvaluateRequest:
     as_json: bool
     text_column: str | None = None
     label_column: str | None = None
+    style: str | None = None  # a conditioned language model reads DATA in this style
 
 
 @dataclass(frozen=True)

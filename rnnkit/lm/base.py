@@ -738,18 +738,27 @@ class LanguageModel(Estimator, Generic[V]):
         return conditioning.classify(nats, cond)
 
     def evaluate(
-        self, corpus: Source, encoding: str = "utf-8", data_dir: str | Path | None = None
+        self,
+        corpus: Source,
+        encoding: str = "utf-8",
+        data_dir: str | Path | None = None,
+        style: str | None = None,
     ) -> LMEvaluation:
         """Loss on a text (a file, a string, or a registry split such as ``"wikitext2:test"``)
         over every token after the first, read with the hidden state carried: the core fields
         of :class:`~rnnkit.core.results.Evaluation` (nats per token, perplexity, bits per
         token, tokens, unit), and the kind's own names for bits and tokens (``bpc`` and
-        ``chars``, or ``bpw`` and ``words``)."""
+        ``chars``, or ``bpw`` and ``words``).
+
+        A conditioned model reads the text in ``style`` (one of :attr:`styles`), or with no
+        label when ``style`` is None: the held-out loss given a label."""
+        label = None if style is None else self._require_conditioning().label_id(style)
         data = read_corpus(corpus, encoding, data_dir)
         ids = self._require_vocab().encode(data.text, what=data.source)
         if len(ids) < 2:
             raise RnnkitError(f"{data.source} needs at least 2 {self.unit} to be scored")
-        loss = stream_loss(self._require_model(), ids, self.settings.seq_len)
+        labels = None if label is None else np.full(len(ids), label, dtype=np.int64)
+        loss = stream_loss(self._require_model(), ids, self.settings.seq_len, labels=labels)
         core = scores(loss, len(ids), self.unit)
         aliases = {self.bits_key: core["bits_per_token"], self.unit: len(ids)}
         return cast(LMEvaluation, {**core, **aliases})

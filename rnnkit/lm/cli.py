@@ -245,7 +245,7 @@ def evaluate(lm: CharLM | WordLM, request: EvaluateRequest) -> None:
     """``rnnkit evaluate`` for a language model: loss, bits and perplexity per token."""
     if request.out_dir or request.text_column or request.label_column:
         raise RnnkitError("--out, --text-column and --label-column are for classifiers")
-    result = lm.evaluate(request.data, request.encoding, request.data_dir)
+    result = lm.evaluate(request.data, request.encoding, request.data_dir, request.style)
     if request.as_json:
         click.echo(json.dumps(result))
         return
