@@ -87,6 +87,7 @@ SETTINGS: dict[str, Any] = {
     "batch_size": 32,
     "val_max_chars": VAL_CHARS,
     "evals": 5,
+    "style_balance": 0.5,  # the conditioned run's documents, which the unconditioned reads too
 }
 
 
@@ -168,7 +169,9 @@ def train(name: str, budget: dict[str, Any], seed: int, models: Path) -> CharLM:
 def works_text(seed: int) -> tuple[str, str]:
     """The conditioned run's training and validation text (documents in its seeded order),
     which the unconditioned model trains on too."""
-    docs = conditioning.read_documents(WORKS, "genre", 0.1, seed)
+    docs = conditioning.read_documents(
+        WORKS, "genre", 0.1, seed, balance=SETTINGS["style_balance"]
+    )
     return docs.text("train"), docs.text("validation")
 
 

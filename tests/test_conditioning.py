@@ -19,7 +19,7 @@ from rnnkit import CharLM, RnnkitError, Text, WordLM
 from rnnkit.cli import cli
 from rnnkit.data.tokenstore import prepare
 from rnnkit.decoding.sampling import Stepper
-from rnnkit.lm.conditioning import text_nats
+from rnnkit.lm.conditioning import read_documents, text_nats
 from rnnkit.lm.learner import TorchLMLearner
 from rnnkit.models.recurrent_lm import ModelConfig, RecurrentLM
 
@@ -266,3 +266,23 @@ def test_the_generation_view_is_the_clean_view_with_speaker_turns() -> None:
     assert sorted(set(forms.labels)) == ["play", "poem", "sonnet"]
     sonnet = forms.texts[forms.labels.index("sonnet")]
     assert not any(line.endswith(".") and line.isupper() for line in sonnet.split("\n"))
+
+
+def test_style_balance_repeats_rare_documents_and_keeps_the_real_prior(tmp_path: Path) -> None:
+    rows = _rows(2, per_label=20)
+    rare = [(t, y) for t, y in rows if y == "low"][:5] + [(t, y) for t, y in rows if y == "up"]
+    path = _write_csv(tmp_path / "rare.csv", rare)
+    plain = read_documents(str(path), "label", 0.2, seed=0, balance=0.0)
+    even = read_documents(str(path), "label", 0.2, seed=0, balance=1.0)
+    low, up = plain.train[1].count("low"), plain.train[1].count("up")
+    times = round(up / low)
+    assert times >= 3
+    assert sorted(even.train[0]) == sorted(
+        [t for t, y in zip(*plain.train, strict=True) if y == "up"]
+        + times * [t for t, y in zip(*plain.train, strict=True) if y == "low"]
+    )
+    assert even.validation == plain.validation  # held-out text is as read
+    assert even.conditioning("label").prior == plain.conditioning("label").prior
+    assert plain.conditioning("label").prior == (low / (low + up), up / (low + up))
+    with pytest.raises(RnnkitError, match="style balance must be 0 or more"):
+        read_documents(str(path), "label", 0.2, seed=0, balance=-1.0)

@@ -94,6 +94,7 @@ class TrainSettings:
     condition: str | None = None  # condition on a style (see rnnkit.lm.conditioning)
     label_size: int = 16  # the style embedding's width, for a conditioned model
     label_dropout: float = 0.1  # share of training windows read without their style
+    style_balance: float = 0.5  # rare styles' documents repeated (see conditioning.balanced)
 
 
 @dataclass(frozen=True)
@@ -391,7 +392,7 @@ class LanguageModel(Estimator, Generic[V]):
             raise RnnkitError("conditioning needs the torch backend")
         s = self.settings
         docs = conditioning.read_documents(
-            corpus, condition, s.val_fraction, s.seed, encoding, data_dir
+            corpus, condition, s.val_fraction, s.seed, encoding, data_dir, s.style_balance
         )
         train, val = docs.text("train"), docs.text("validation")
         sha256 = Corpus(docs.fingerprint(), docs.source).sha256

@@ -78,6 +78,8 @@ _HELP = {
     "(or a label column's name) of a labelled CSV / JSONL file or class folder.",
     "label_size": "Style embedding size (with --condition).",
     "label_dropout": "Share of training windows read without their style (with --condition).",
+    "style_balance": "Repeat rare styles' documents (most / n) ** B times (0: as read; with "
+    "--condition).",
 }
 #: What a None default means, where it is not "auto" (chosen by the budget or the data).
 _UNSET = {"val_max_chars": "all", "condition": "none"}

@@ -72,9 +72,11 @@ class Documents:
     train: tuple[list[str], list[str]]
     validation: tuple[list[str], list[str]]
     source: str
+    #: Training documents per style as read, before any balancing repeats (the prior's counts).
+    counts: dict[str, int]
 
     def conditioning(self, condition: str) -> Conditioning:
-        counts = Counter(self.train[1])
+        counts = self.counts
         styles = tuple(sorted(counts))
         total = sum(counts.values())
         return Conditioning(condition, styles, tuple(counts[s] / total for s in styles))
@@ -111,11 +113,13 @@ def read_documents(
     seed: int,
     encoding: str = "utf-8",
     data_dir: str | Path | None = None,
+    balance: float = 0.0,
 ) -> Documents:
     """The labelled documents of ``source`` for ``condition``: for ``shakespeare-works`` its
     ``genre``, ``work`` or ``form`` (the data set's train and validation blocks); else any
     labelled corpus, by its label column (``"label"``: found as the classifier finds it), with
-    a stratified ``val_fraction`` held out. A corpus of one label is an error."""
+    a stratified ``val_fraction`` held out. A corpus of one label is an error. ``balance``
+    repeats rare styles' training documents (see :func:`balanced`); validation is as read."""
     named = resolve(source).name if isinstance(source, str) else None
     if named == WORKS:
         train = works.documents("train", condition)
@@ -130,9 +134,31 @@ def read_documents(
         texts, labels = fit_part.texts, [str(x) for x in fit_part.labels]
         val, label = (val_part.texts, [str(x) for x in val_part.labels]), data.source
     _two_labels(labels, label)
+    counts = dict(Counter(labels))
+    texts, labels = balanced(texts, labels, balance)
     order = np.random.default_rng(seed).permutation(len(texts))
     train_part = ([texts[i] for i in order], [labels[i] for i in order])
-    return Documents(train_part, val, label)
+    return Documents(train_part, val, label, counts)
+
+
+def balanced(texts: list[str], labels: list[str], balance: float) -> tuple[list[str], list[str]]:
+    """Each document of a style with n documents, repeated round((most / n) ** balance) times
+    (most: the commonest style's count). 0 reads the documents as they are, 1 shows every
+    style about equally often, 0.5 between: the works' 8 sonnet blocks beside 96 comedy ones
+    would otherwise give the sonnet label 2 % of the training signal.
+
+    >>> balanced(["a", "b", "c", "d", "e"], ["x", "x", "x", "x", "y"], 0.5)[1]
+    ['x', 'x', 'x', 'x', 'y', 'y']
+    """
+    if balance < 0:
+        raise RnnkitError(f"style balance must be 0 or more, not {balance}")
+    counts = Counter(labels)
+    most = max(counts.values())
+    times = [round((most / counts[label]) ** balance) for label in labels]
+    return (
+        [t for t, k in zip(texts, times, strict=True) for _ in range(k)],
+        [x for x, k in zip(labels, times, strict=True) for _ in range(k)],
+    )
 
 
 def _two_labels(labels: list[Any], source: str) -> None:
