@@ -60,7 +60,16 @@ logger = logging.getLogger(__name__)
 KIND = "classifier"
 Self = TypeVar("Self", bound="TextClassifier")
 #: Constructor arguments that describe the network (the rest are ClassifierSettings).
-ARCH = ("cell", "hidden_size", "embed_size", "num_layers", "bidirectional", "pooling")
+ARCH = (
+    "cell",
+    "hidden_size",
+    "embed_size",
+    "num_layers",
+    "bidirectional",
+    "pooling",
+    "ngrams",
+    "chunk_tokens",
+)
 ARCH_DEFAULTS: dict[str, Any] = {
     "cell": "lstm",
     "hidden_size": 128,
@@ -68,6 +77,8 @@ ARCH_DEFAULTS: dict[str, Any] = {
     "num_layers": 1,
     "bidirectional": True,
     "pooling": "max+mean",
+    "ngrams": 1,
+    "chunk_tokens": None,
 }
 #: How a classifier may read text: by words (the ``text`` tokenizer) or by characters.
 LEVELS = ("char", "word")  # in the order of every verb's --level
@@ -197,6 +208,8 @@ class TextClassifier(Estimator):
         num_layers: int | None = None,
         bidirectional: bool | None = None,
         pooling: str | None = None,
+        ngrams: int | None = None,
+        chunk_tokens: int | None = None,
         **settings: Any,
     ) -> None:
         arch = {
@@ -206,6 +219,8 @@ class TextClassifier(Estimator):
             "num_layers": num_layers,
             "bidirectional": bidirectional,
             "pooling": pooling,
+            "ngrams": ngrams,
+            "chunk_tokens": chunk_tokens,
         }
         super().__init__(arch, settings)
         s = self.settings

@@ -55,12 +55,16 @@ _ARCH_TYPES: dict[str, type] = {
     "num_layers": int,
     "bidirectional": bool,
     "pooling": str,
+    "ngrams": int,
+    "chunk_tokens": int,
 }
 _HELP = {
     "hidden_size": "Units per direction and layer.",
     "embed_size": "Embedding size (the vectors' with --embeddings; 32 with --level char).",
     "bidirectional": "Read the text both ways, or forwards only.",
     "pooling": "last, max, mean, attention, or several joined by +.",
+    "ngrams": "Add hashed embeddings of the 2- to N-grams ending at each token.",
+    "chunk_tokens": "Read longer texts as chunks of at most N tokens, their outputs averaged.",
     "batch_size": "Texts per step.",
     "val_fraction": "Training texts held out for validation.",
     "evals": "Validations per run.",
