@@ -73,6 +73,7 @@ _HELP = {
     "lm": "Start from a language model folder (ULMFiT; a char LM with --level char).",
     "lr_decay": "Discriminative rate factor between layer groups.",
     "unfreeze_steps": "Gradual unfreezing period, in steps.",
+    "embed_lr_scale": "The embeddings' share of the learning rate.",
     "baseline": "Also train a TF-IDF + logistic regression baseline.",
     "blend": "Blend the baseline into the predictions.",
     "baseline_analyzer": "The baseline's n-grams: words, or characters 1-5 (char_wb, char).",
@@ -83,6 +84,9 @@ _UNSET = {
     "lm": "none",
     "lr_decay": "2.6 with --lm, else off",
     "unfreeze_steps": "a quarter epoch per layer with --lm, else off",
+    "embed_lr_scale": "10 with --ngrams above 1, else 1",
+    "dropout": "0.4, or 0.2 with --level char",
+    "embed_dropout": "0.1, or 0 with --level char",
     "baseline_analyzer": "word, or char_wb with --level char",
     "blend": "on in a run planned without a budget, on 1,000+ training texts",
 }

@@ -119,6 +119,10 @@ class ClassifierNet(nn.Module):
         self.embed = nn.Embedding(c.vocab_size, c.embed_size)
         # Hashed n-grams of 2..ngrams tokens ending at each step, one table for all lengths.
         self.ngram_embed = nn.Embedding(c.ngram_buckets, c.embed_size) if c.ngrams > 1 else None
+        if self.ngram_embed is not None:
+            # Zero at first: a row moves only when its n-gram is read, so random rows would
+            # stay noise for most of a run; zero rows start as the plain token model.
+            nn.init.zeros_(self.ngram_embed.weight)
         directions = 2 if c.bidirectional else 1
         sizes = [c.embed_size] + [c.hidden_size * directions] * (c.num_layers - 1)
         cell = CELLS[c.cell]
@@ -222,9 +226,10 @@ class ClassifierNet(nn.Module):
         return torch.cat([last[:, :h], out[:, 0, h:]], dim=1)
 
     def layer_groups(self) -> list[list[nn.Parameter]]:
-        """Parameters from the bottom up: embedding, each recurrent layer, pooling and head
-        (the groups of gradual unfreezing and discriminative learning rates)."""
-        groups: list[list[nn.Parameter]] = [list(self.embed.parameters())]
+        """Parameters from the bottom up: the embeddings (tokens and n-grams), each recurrent
+        layer, pooling and head (the groups of gradual unfreezing and discriminative rates)."""
+        tables = [self.embed] if self.ngram_embed is None else [self.embed, self.ngram_embed]
+        groups: list[list[nn.Parameter]] = [[p for t in tables for p in t.parameters()]]
         for k, fwd in enumerate(self.fwd):
             back = [] if self.bwd is None else list(self.bwd[k].parameters())
             groups.append([*fwd.parameters(), *back])
