@@ -60,10 +60,10 @@ _ARCH_TYPES: dict[str, type] = {
 }
 _HELP = {
     "hidden_size": "Units per direction and layer.",
-    "embed_size": "Embedding size (the vectors' with --embeddings; 32 with --level char).",
+    "embed_size": "Embedding size (the vectors' with --embeddings; 64 with --level char).",
     "bidirectional": "Read the text both ways, or forwards only.",
     "pooling": "last, max, mean, attention, or several joined by +.",
-    "ngrams": "Add hashed embeddings of the 2- to N-grams ending at each token.",
+    "ngrams": "Add hashed embeddings of the 2- to N-grams ending at each token (char: 4).",
     "chunk_tokens": "Read longer texts as chunks of at most N tokens, their outputs averaged.",
     "batch_size": "Texts per step.",
     "val_fraction": "Training texts held out for validation.",
@@ -74,6 +74,8 @@ _HELP = {
     "lr_decay": "Discriminative rate factor between layer groups.",
     "unfreeze_steps": "Gradual unfreezing period, in steps.",
     "embed_lr_scale": "The embeddings' share of the learning rate.",
+    "dropout": "Dropout (0.2 with --level char).",
+    "embed_dropout": "Drop whole words from the embedding (none with --level char).",
     "baseline": "Also train a TF-IDF + logistic regression baseline.",
     "blend": "Blend the baseline into the predictions.",
     "baseline_analyzer": "The baseline's n-grams: words, or characters 1-5 (char_wb, char).",
@@ -85,8 +87,6 @@ _UNSET = {
     "lr_decay": "2.6 with --lm, else off",
     "unfreeze_steps": "a quarter epoch per layer with --lm, else off",
     "embed_lr_scale": "10 with --ngrams above 1, else 1",
-    "dropout": "0.4, or 0.2 with --level char",
-    "embed_dropout": "0.1, or 0 with --level char",
     "baseline_analyzer": "word, or char_wb with --level char",
     "blend": "on in a run planned without a budget, on 1,000+ training texts",
 }

@@ -15,6 +15,12 @@ the same result another way:
 ``tests/test_classifier.py`` checks the outputs against ``pack_padded_sequence``. Batches are
 bucketed by length (see :mod:`rnnkit.classify.learner`), so little work is padding.
 
+Two options for character-level input (issue 15): ``ngrams`` adds, at each step, hashed
+embeddings of the 2- to N-grams of tokens ending there (:func:`ngram_ids`; the network then
+reads word pieces from the first step instead of building them out of characters), and
+``chunk_tokens`` reads a long text as chunks side by side whose pooled features are averaged
+(:func:`chunked`).
+
 Layers are single-layer modules (``fwd.K`` and ``bwd.K``) because in a bidirectional stack
 each layer reads both directions of the layer below. A unidirectional classifier can start from
 a trained rnnkit language model (ULMFiT): :func:`lm_weights` renames its embedding and layers.
