@@ -156,8 +156,8 @@ class ClassifierNet(nn.Module):
         With ``chunk_tokens``, a longer text is read as chunks of about equal length (none
         longer than ``chunk_tokens``), each pooled on its own; the text's features are the mean
         of its chunks' (so its logits are the mean of theirs, the head being linear). The
-        chunks of a batch are read side by side, which on a CPU is far faster than one long
-        sequence per text; each chunk's attention weights sum to 1 / its text's chunks.
+        chunks of a batch are read side by side as rows of one batch; each chunk's attention
+        weights sum to 1 / its text's chunks.
         """
         chunk = self.config.chunk_tokens
         if chunk is None or ids.shape[1] <= chunk:
