@@ -25,6 +25,15 @@ clean view folded (lowercase, ASCII punctuation, whitespace as single spaces), a
 
     python benchmarks/works.py --protocols work genre leak --lengths 200 500 2000 --minutes 20
 
+or protocol (a) one length per process (one core each, so two lengths can run at once; long
+passages read as chunks of 250 characters side by side):
+
+    python benchmarks/works.py --protocols work --lengths 200 --minutes 20 \
+        --json-out benchmarks/results/works_200_20min.json
+    python benchmarks/works.py --protocols work --lengths 2000 --minutes 20 \
+        --settings '{"chunk_tokens": 250, "batch_size": 16}' \
+        --json-out benchmarks/results/works_2000_20min.json
+
 Prints a table per protocol, writes JSON (default benchmarks/results/works.json) and a
 confusion-matrix PNG per protocol and length beside it. The training budget counts the
 network's training; the baseline's fit and the validations come on top (the seconds_total

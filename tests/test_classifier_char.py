@@ -42,7 +42,9 @@ def _authors(n: int, seed: int) -> tuple[list[str], list[str]]:
 @pytest.fixture(scope="module")
 def char_clf() -> TextClassifier:
     texts, labels = _authors(90, seed=0)
-    clf = TextClassifier(level="char", hidden_size=16, min_count=1, batch_size=16, blend=True)
+    clf = TextClassifier(
+        level="char", hidden_size=16, embed_size=16, min_count=1, batch_size=16, blend=True
+    )
     return clf.fit(texts, labels, steps=60, quiet=True)
 
 
@@ -50,7 +52,8 @@ def test_a_char_level_classifier_tells_authors_by_their_characters(char_clf) -> 
     texts, labels = _authors(30, seed=1)
     assert char_clf.evaluate(texts, labels)["components"]["network"] > 0.6  # chance: 1/3
     assert char_clf.vocab_ is not None and char_clf.vocab_.tokenizer.name == "chars"
-    assert char_clf.model_ is not None and char_clf.model_.config.embed_size == 32
+    assert char_clf.model_ is not None and char_clf.model_.config.ngrams == 4  # the default
+    assert char_clf.model_.ngram_embed is not None and char_clf.settings.dropout == 0.2
     assert char_clf.baseline_ is not None and char_clf.baseline_.analyzer == "char_wb"
 
 

@@ -122,6 +122,7 @@ class FineTuning:
     lr_decay: float = 1.0  # discriminative learning rates: 2.6 in ULMFiT, 1.0 = one rate
     unfreeze_steps: int | None = None  # gradual unfreezing: one more group every N steps
     freeze_embeddings: bool = False  # keep the embedding fixed for the whole run
+    embed_lr_scale: float = 1.0  # the embeddings' share of the rate (n-gram rows: 10)
 
 
 class ClassifierLearner(TorchLearner):
@@ -154,11 +155,14 @@ class ClassifierLearner(TorchLearner):
 
     def _param_groups(self) -> list[dict[str, Any]]:
         """One optimizer group per (layer group, decayed or not): matrices decay, biases and
-        the embedding do not; ``scale`` is the group's share of the scheduled rate."""
+        the embeddings do not; ``scale`` is the group's share of the scheduled rate (the
+        embeddings' also times ``embed_lr_scale``)."""
         top = len(self.groups) - 1
         result = []
         for level, params in enumerate(self.groups):
             scale = self.tuning.lr_decay ** -(top - level)
+            if level == 0:
+                scale *= self.tuning.embed_lr_scale
             decay = [p for p in params if p.dim() >= 2 and level > 0]
             keep = [p for p in params if not (p.dim() >= 2 and level > 0)]
             for group, wd in ((decay, self.tuning.weight_decay), (keep, 0.0)):

@@ -15,6 +15,12 @@ the same result another way:
 ``tests/test_classifier.py`` checks the outputs against ``pack_padded_sequence``. Batches are
 bucketed by length (see :mod:`rnnkit.classify.learner`), so little work is padding.
 
+Two options for character-level input (issue 15): ``ngrams`` adds, at each step, hashed
+embeddings of the 2- to N-grams of tokens ending there (:func:`ngram_ids`; the network then
+reads word pieces from the first step instead of building them out of characters), and
+``chunk_tokens`` reads a long text as chunks side by side whose pooled features are averaged
+(:func:`chunked`).
+
 Layers are single-layer modules (``fwd.K`` and ``bwd.K``) because in a bidirectional stack
 each layer reads both directions of the layer below. A unidirectional classifier can start from
 a trained rnnkit language model (ULMFiT): :func:`lm_weights` renames its embedding and layers.
@@ -58,11 +64,20 @@ class ClassifierConfig:
     pooling: str = "max+mean"
     dropout: float = 0.4
     embed_dropout: float = 0.1
+    ngrams: int = 1
+    ngram_buckets: int = 1 << 17
+    chunk_tokens: int | None = None
 
     def __post_init__(self) -> None:
         check_stack(self, ("dropout", "embed_dropout"))
         if self.num_classes < 2:
             raise RnnkitError(f"a classifier needs at least 2 classes, got {self.num_classes}")
+        if self.chunk_tokens is not None and self.chunk_tokens < 1:
+            raise RnnkitError(f"chunk_tokens must be positive, got {self.chunk_tokens}")
+        if self.ngrams < 1 or self.ngram_buckets < 1:
+            raise RnnkitError(
+                f"ngrams and ngram_buckets must be positive: {self.ngrams}, {self.ngram_buckets}"
+            )
         unknown = [p for p in self.poolings if p not in POOLINGS]
         if unknown or not self.poolings or len(set(self.poolings)) != len(self.poolings):
             raise RnnkitError(
@@ -108,6 +123,12 @@ class ClassifierNet(nn.Module):
         super().__init__()
         self.config = c = config
         self.embed = nn.Embedding(c.vocab_size, c.embed_size)
+        # Hashed n-grams of 2..ngrams tokens ending at each step, one table for all lengths.
+        self.ngram_embed = nn.Embedding(c.ngram_buckets, c.embed_size) if c.ngrams > 1 else None
+        if self.ngram_embed is not None:
+            # Zero at first: a row moves only when its n-gram is read, so random rows would
+            # stay noise for most of a run; zero rows start as the plain token model.
+            nn.init.zeros_(self.ngram_embed.weight)
         directions = 2 if c.bidirectional else 1
         sizes = [c.embed_size] + [c.hidden_size * directions] * (c.num_layers - 1)
         cell = CELLS[c.cell]
@@ -130,16 +151,48 @@ class ClassifierNet(nn.Module):
         return self.classify(ids, lengths)[0]
 
     def classify(self, ids: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor | None]:
-        """Logits [B, C] and, with attention pooling, the attention weights [B, T]."""
+        """Logits [B, C] and, with attention pooling, the attention weights [B, T].
+
+        With ``chunk_tokens``, a longer text is read as chunks of about equal length (none
+        longer than ``chunk_tokens``), each pooled on its own; the text's features are the mean
+        of its chunks' (so its logits are the mean of theirs, the head being linear). The
+        chunks of a batch are read side by side as rows of one batch; each chunk's attention
+        weights sum to 1 / its text's chunks.
+        """
+        chunk = self.config.chunk_tokens
+        if chunk is None or ids.shape[1] <= chunk:
+            features, weights = self._read(ids, lengths)
+            return self.head(self.drop(features)), weights
+        pieces = chunked(lengths, chunk, ids.shape[1])
+        piece_ids = ids.reshape(-1)[pieces.index.to(ids.device)]  # [P, chunk]
+        features, piece_weights = self._read(piece_ids, pieces.lengths)  # [P, F], [P, chunk]
+        owner = pieces.owner.to(features.device)
+        share = 1.0 / pieces.count.to(features.device, features.dtype)  # [B]
+        text_features = features.new_zeros(len(lengths), features.shape[1])
+        text_features.index_add_(0, owner, features * share[owner].unsqueeze(1))
+        weights = None
+        if piece_weights is not None:
+            weights = piece_weights.new_zeros(ids.numel())
+            valid = _mask(pieces.lengths, piece_ids.shape[1], piece_weights.device)
+            spread = piece_weights * share[owner].unsqueeze(1)
+            weights[pieces.index.to(weights.device)[valid]] = spread[valid]
+            weights = weights.view(ids.shape)
+        return self.head(self.drop(text_features)), weights
+
+    def _read(self, ids: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor | None]:
+        """Pooled features [B, F] of whole sequences, and attention weights [B, T] if any."""
         out = self.encode(ids, lengths)  # [B, T, W]
         mask = _mask(lengths, ids.shape[1], out.device)  # [B, T]
-        features, weights = self._pool(out, lengths, mask)
-        return self.head(self.drop(features)), weights
+        return self._pool(out, lengths, mask)
 
     def encode(self, ids: Tensor, lengths: Tensor) -> Tensor:
         """Top-layer outputs [B, T, W] (W = hidden size x directions); padded steps hold junk."""
         c = self.config
-        x = self.drop_in(embed_words(self.embed, ids, c.embed_dropout, self.training))
+        x = embed_words(self.embed, ids, c.embed_dropout, self.training)
+        if self.ngram_embed is not None:
+            for grams in ngram_ids(ids, c.ngrams, c.ngram_buckets, c.vocab_size):
+                x = x + embed_words(self.ngram_embed, grams, c.embed_dropout, self.training)
+        x = self.drop_in(x)
         for k, fwd in enumerate(self.fwd):
             if k > 0:
                 x = F.dropout(x, c.dropout, self.training)
@@ -179,15 +232,77 @@ class ClassifierNet(nn.Module):
         return torch.cat([last[:, :h], out[:, 0, h:]], dim=1)
 
     def layer_groups(self) -> list[list[nn.Parameter]]:
-        """Parameters from the bottom up: embedding, each recurrent layer, pooling and head
-        (the groups of gradual unfreezing and discriminative learning rates)."""
-        groups: list[list[nn.Parameter]] = [list(self.embed.parameters())]
+        """Parameters from the bottom up: the embeddings (tokens and n-grams), each recurrent
+        layer, pooling and head (the groups of gradual unfreezing and discriminative rates)."""
+        tables = [self.embed] if self.ngram_embed is None else [self.embed, self.ngram_embed]
+        groups: list[list[nn.Parameter]] = [[p for t in tables for p in t.parameters()]]
         for k, fwd in enumerate(self.fwd):
             back = [] if self.bwd is None else list(self.bwd[k].parameters())
             groups.append([*fwd.parameters(), *back])
         low = {id(p) for g in groups for p in g}
         groups.append([p for p in self.parameters() if id(p) not in low])
         return groups
+
+
+@dataclass
+class Chunks:
+    """Where the chunks of a padded batch lie: ``index`` [P, chunk] into the flattened
+    [B * T] ids (padding points at a chunk's own first token), ``lengths`` [P], the text each
+    chunk belongs to (``owner`` [P]) and each text's number of chunks (``count`` [B])."""
+
+    index: Tensor
+    lengths: Tensor
+    owner: Tensor
+    count: Tensor
+
+
+def chunked(lengths: Tensor, chunk: int, width: int) -> Chunks:
+    """Cut texts of ``lengths`` (padded to ``width``) into chunks of about equal length, at
+    most ``chunk`` tokens each.
+
+    Example:
+        >>> c = chunked(torch.tensor([5, 2]), 3, width=5)  # 5 tokens: chunks of 2 and 3
+        >>> c.lengths.tolist(), c.owner.tolist(), c.count.tolist()
+        ([2, 3, 2], [0, 0, 1], [2, 1])
+        >>> c.index.tolist()  # T = 5: the second text starts at 5
+        [[0, 1, 0], [2, 3, 4], [5, 6, 5]]
+    """
+    count = (lengths + chunk - 1) // chunk  # [B]
+    owner = torch.repeat_interleave(torch.arange(len(lengths)), count)  # [P]
+    first = torch.cumsum(count, 0) - count  # each text's first chunk
+    j = torch.arange(len(owner)) - first[owner]  # the chunk's place in its text
+    n, size = count[owner], lengths[owner]
+    start, end = j * size // n, (j + 1) * size // n
+    steps = torch.arange(chunk).unsqueeze(0)  # [1, chunk]
+    inside = steps < (end - start).unsqueeze(1)
+    index = owner.unsqueeze(1) * width + torch.where(
+        inside, start.unsqueeze(1) + steps, start.unsqueeze(1)
+    )
+    return Chunks(index, end - start, owner, count)
+
+
+#: The multiplier of the n-gram hash (a prime; products stay far below 2**63).
+_HASH = 1_000_003
+
+
+def ngram_ids(ids: Tensor, n: int, buckets: int, outside: int) -> list[Tensor]:
+    """Hashed ids [B, T] of the 2- to ``n``-grams of ``ids`` [B, T] ending at each step; steps
+    before a sequence's start read as ``outside`` (an id no token has).
+
+    Example:
+        >>> ids = torch.tensor([[3, 1, 4, 1, 5, 9]])
+        >>> bigrams, trigrams = ngram_ids(ids, 3, 1000, outside=10)
+        >>> bool(bigrams[0, 1] == ngram_ids(torch.tensor([[7, 3, 1]]), 2, 1000, 10)[0][0, 2])
+        True
+        >>> bool(bigrams[0, 1] == bigrams[0, 3]), int(trigrams.max()) < 1000  # "3 1", "4 1"
+        (False, True)
+    """
+    out, h, steps = [], ids % buckets, ids.shape[1]
+    for k in range(1, n):
+        before = F.pad(ids, (k, 0), value=outside)[:, :steps]  # the token k steps back
+        h = (h * _HASH + before + k) % buckets
+        out.append(h)
+    return out
 
 
 def _mask(lengths: Tensor, steps: int, device: torch.device) -> Tensor:
