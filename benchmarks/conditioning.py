@@ -169,9 +169,7 @@ def train(name: str, budget: dict[str, Any], seed: int, models: Path) -> CharLM:
 def works_text(seed: int) -> tuple[str, str]:
     """The conditioned run's training and validation text (documents in its seeded order),
     which the unconditioned model trains on too."""
-    docs = conditioning.read_documents(
-        WORKS, "genre", 0.1, seed, balance=SETTINGS["style_balance"]
-    )
+    docs = conditioning.read_documents(WORKS, "genre", 0.1, seed, balance=SETTINGS["style_balance"])
     return docs.text("train"), docs.text("validation")
 
 
