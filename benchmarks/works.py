@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import string
 import sys
 import time
 from collections.abc import Callable
@@ -156,7 +157,8 @@ def confusion(
     """Draw the confusion matrix beside the JSON; returns the PNG's file name."""
     path = args.json_out.with_name(f"{args.json_out.stem}_{task.replace(' ', '_')}_{length}.png")
     matrix = np.array(classification_report(truth, predicted, classes)["confusion"])
-    names = [str(c).title()[:28] for c in classes]  # full titles would crowd the axes
+    # Full titles would crowd the axes; string.capwords, unlike str.title, keeps "Lover's".
+    names = [string.capwords(str(c).lower())[:28] for c in classes]
     plot_confusion(matrix, names, path, f"{task}, {length} chars: {len(truth)} passages")
     return path.name
 
