@@ -227,6 +227,10 @@ def test_input_feeding_saves_and_older_checkpoints_read_without_it(tmp_path: Pat
     older = Seq2Seq.load(tmp_path / "plain")
     assert older.arch["input_feeding"] is False
     assert older.translate(["cat", "dare"]) == plain.translate(["cat", "dare"])
+    config["model"]["gated_memory"] = True  # what a newer rnnkit might write
+    config_path.write_text(json.dumps(config))
+    with pytest.raises(RnnkitError, match=r"unknown field.*gated_memory.*newer rnnkit"):
+        Seq2Seq.load(tmp_path / "plain")
 
 
 def test_ctrl_c_then_resume_equals_uninterrupted(
