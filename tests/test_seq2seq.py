@@ -351,6 +351,8 @@ def test_command_line_train_translate_evaluate_info(tmp_path: Path) -> None:
     evaluated = runner.invoke(cli, ["evaluate", str(out), str(tsv), "--json"])
     assert evaluated.exit_code == 0, evaluated.output
     assert json.loads(evaluated.stdout)["pairs"] == 7
+    styled = runner.invoke(cli, ["evaluate", str(out), str(tsv), "--style", "sonnets"])
+    assert styled.exit_code == 2 and "not a seq2seq" in styled.stderr
     info = runner.invoke(cli, ["info", str(out)])
     assert info.exit_code == 0 and "seq2seq" in info.stdout
     empty = runner.invoke(cli, ["translate", str(out), ""])
