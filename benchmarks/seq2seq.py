@@ -55,7 +55,8 @@ def train(task: str, attention: str | None, args: argparse.Namespace) -> Seq2Seq
     times ``--scale``, or ``--steps`` optimizer steps (a budget a busy machine cannot shrink)."""
     budget = {"steps": args.steps} if args.steps else {"minutes": MINUTES[task] * args.scale}
     size = {"hidden_size": args.hidden, "embed_size": args.embed}
-    model = Seq2Seq(attention=attention, **{k: v for k, v in size.items() if v is not None})
+    given = {k: v for k, v in size.items() if v is not None} | dict(args.set or [])
+    model = Seq2Seq(attention=attention, **given)
     data = {"dates": "dates", "reverse": "reverse", "g2p": "cmudict"}[task]
     started = time.perf_counter()
     model.fit(data, quiet=True, data_dir=args.data_dir, **budget)
@@ -217,6 +218,13 @@ def join(args: argparse.Namespace) -> None:
     table(report)
 
 
+def _setting(text: str) -> tuple[str, Any]:
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected NAME=JSON, got {text!r}")
+    return name, json.loads(value)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument(
@@ -229,6 +237,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument("--hidden", type=int, default=None, help="Default: Seq2Seq()'s.")
     p.add_argument("--embed", type=int, default=None, help="Default: Seq2Seq()'s.")
+    p.add_argument(
+        "--set",
+        action="append",
+        type=_setting,
+        metavar="NAME=JSON",
+        help="A Seq2Seq argument for every model, e.g. dropout=0.3 or input_feeding=false.",
+    )
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's).")
     p.add_argument("--g2p-test", type=int, default=2000, help="Test words scored (a fixed subset).")
     p.add_argument("--data-dir", type=Path, default=None, help="Mirror holding cmudict/.")

@@ -50,9 +50,13 @@ G2P = [
 ]
 
 
-def _net(cell: str = "gru", attention: str | None = "bahdanau", seed: int = 0) -> Seq2SeqNet:
+def _net(
+    cell: str = "gru", attention: str | None = "bahdanau", seed: int = 0, feeding: bool = False
+) -> Seq2SeqNet:
     torch.manual_seed(seed)
-    config = Seq2SeqConfig(12, 10, cell=cell, hidden_size=16, embed_size=8, attention=attention)
+    config = Seq2SeqConfig(
+        12, 10, cell, hidden_size=16, embed_size=8, attention=attention, input_feeding=feeding
+    )
     return Seq2SeqNet(config).eval()
 
 
@@ -67,9 +71,9 @@ def _batch(sources: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 # --------------------------------------------------------------------------------- network
-@pytest.mark.parametrize("attention", ["bahdanau", "luong"])
-def test_attention_sums_to_one_and_ignores_padding(attention: str) -> None:
-    net = _net(attention=attention)
+@pytest.mark.parametrize(("attention", "feeding"), [("bahdanau", False), ("luong", True)])
+def test_attention_sums_to_one_and_ignores_padding(attention: str, feeding: bool) -> None:
+    net = _net(attention=attention, feeding=feeding)
     sources = _sources()
     src, lengths = _batch(sources)
     target = torch.randint(4, 10, (len(sources), 3))
@@ -85,9 +89,12 @@ def test_attention_sums_to_one_and_ignores_padding(attention: str) -> None:
     torch.testing.assert_close(again, weights)
 
 
-@pytest.mark.parametrize(("cell", "attention"), [("gru", "bahdanau"), ("lstm", "luong")])
-def test_padded_batch_equals_one_at_a_time(cell: str, attention: str) -> None:
-    net = _net(cell, attention)
+@pytest.mark.parametrize(
+    ("cell", "attention", "feeding"),
+    [("gru", "bahdanau", False), ("lstm", "luong", False), ("gru", "bahdanau", True)],
+)
+def test_padded_batch_equals_one_at_a_time(cell: str, attention: str, feeding: bool) -> None:
+    net = _net(cell, attention, feeding=feeding)
     sources = _sources(1)
     target = torch.randint(4, 10, (len(sources), 4))
     together = net(*_batch(sources), target)
@@ -96,9 +103,19 @@ def test_padded_batch_equals_one_at_a_time(cell: str, attention: str) -> None:
         torch.testing.assert_close(alone[0], together[row], atol=1e-5, rtol=1e-5)
 
 
-@pytest.mark.parametrize("attention", ["bahdanau", None])
-def test_step_by_step_equals_teacher_forced(attention: str | None) -> None:
-    net = _net("lstm", attention)
+@pytest.mark.parametrize(
+    ("cell", "attention", "feeding"),
+    [
+        ("lstm", "bahdanau", False),
+        ("lstm", None, False),
+        ("lstm", "luong", True),
+        ("gru", "bahdanau", True),
+    ],
+)
+def test_step_by_step_equals_teacher_forced(
+    cell: str, attention: str | None, feeding: bool
+) -> None:
+    net = _net(cell, attention, feeding=feeding)
     sources = _sources(2)
     target = torch.randint(4, 10, (len(sources), 5))
     forced = torch.log_softmax(net(*_batch(sources), target), dim=-1)
@@ -106,6 +123,17 @@ def test_step_by_step_equals_teacher_forced(attention: str | None) -> None:
     for t in range(target.shape[1]):
         logp, state, _ = net.step(target[:, t], state)
         torch.testing.assert_close(logp, forced[:, t], atol=1e-5, rtol=1e-5)
+
+
+def test_input_feeding_reads_the_last_attentional_output() -> None:
+    net = _net(feeding=True)
+    state = net.encode(*_batch(_sources(3)))
+    first = net.step(torch.full((5,), 4), state)[0]
+    fed = (*state[:4], torch.ones_like(state[4]))  # the same step after another attended output
+    assert not torch.allclose(net.step(torch.full((5,), 4), fed)[0], first)
+    with pytest.raises(RnnkitError, match="needs an attention"):
+        Seq2SeqConfig(12, 10, attention=None, input_feeding=True)
+    assert Seq2Seq(attention=None).arch["input_feeding"] is False
 
 
 def test_label_smoothing_is_the_mixture_of_cross_entropy_and_the_uniform_target() -> None:
@@ -182,6 +210,27 @@ def test_save_load_same_outputs(tmp_path: Path) -> None:
     assert again.translate(words, beam=3) == m.translate(words, beam=3)
     assert again.evaluate(G2P) == m.evaluate(G2P)
     assert again.info()["kind"] == "seq2seq" and again.info()["attention"] == "luong"
+
+
+def test_input_feeding_saves_and_older_checkpoints_read_without_it(tmp_path: Path) -> None:
+    fed = Seq2Seq(**SMALL, input_feeding=True).fit(G2P, validation=G2P, steps=30, quiet=True)
+    fed.save(tmp_path / "fed")
+    assert Seq2Seq.load(tmp_path / "fed").translate(["cat", "dare"]) == fed.translate(
+        ["cat", "dare"]
+    )
+    plain = Seq2Seq(**SMALL).fit(G2P, validation=G2P, steps=30, quiet=True)
+    plain.save(tmp_path / "plain")
+    config_path = tmp_path / "plain" / "config.json"
+    config = json.loads(config_path.read_text())
+    del config["model"]["input_feeding"]  # as written before the option existed
+    config_path.write_text(json.dumps(config))
+    older = Seq2Seq.load(tmp_path / "plain")
+    assert older.arch["input_feeding"] is False
+    assert older.translate(["cat", "dare"]) == plain.translate(["cat", "dare"])
+    config["model"]["gated_memory"] = True  # what a newer rnnkit might write
+    config_path.write_text(json.dumps(config))
+    with pytest.raises(RnnkitError, match=r"unknown field.*gated_memory.*newer rnnkit"):
+        Seq2Seq.load(tmp_path / "plain")
 
 
 def test_ctrl_c_then_resume_equals_uninterrupted(
@@ -302,6 +351,8 @@ def test_command_line_train_translate_evaluate_info(tmp_path: Path) -> None:
     evaluated = runner.invoke(cli, ["evaluate", str(out), str(tsv), "--json"])
     assert evaluated.exit_code == 0, evaluated.output
     assert json.loads(evaluated.stdout)["pairs"] == 7
+    styled = runner.invoke(cli, ["evaluate", str(out), str(tsv), "--style", "sonnets"])
+    assert styled.exit_code == 2 and "not a seq2seq" in styled.stderr
     info = runner.invoke(cli, ["info", str(out)])
     assert info.exit_code == 0 and "seq2seq" in info.stdout
     empty = runner.invoke(cli, ["translate", str(out), ""])

@@ -20,17 +20,19 @@ WORD_VECTORS = "word_vectors"
 
 
 class Kind(NamedTuple):
-    """A saved kind: the class whose ``load(folder)`` reads it, and the functions that
-    ``rnnkit evaluate`` / ``rnnkit predict`` call with the loaded model (None: not this kind)."""
+    """A saved kind: the class whose ``load(folder)`` reads it, the functions that
+    ``rnnkit evaluate`` / ``rnnkit predict`` call with the loaded model (None: not this kind),
+    and whether its models can be conditioned on a style (``evaluate --style``)."""
 
     loads: str
     evaluate: str | None = None
     predict: str | None = None
+    styles: bool = False
 
 
 KINDS: dict[str, Kind] = {
-    "char_lm": Kind("rnnkit.lm.charlm:CharLM", evaluate="rnnkit.lm.cli:evaluate"),
-    "word_lm": Kind("rnnkit.lm.wordlm:WordLM", evaluate="rnnkit.lm.cli:evaluate"),
+    "char_lm": Kind("rnnkit.lm.charlm:CharLM", evaluate="rnnkit.lm.cli:evaluate", styles=True),
+    "word_lm": Kind("rnnkit.lm.wordlm:WordLM", evaluate="rnnkit.lm.cli:evaluate", styles=True),
     "classifier": Kind(
         "rnnkit.classify.classifier:TextClassifier",
         evaluate="rnnkit.classify.cli:evaluate",

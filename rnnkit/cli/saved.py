@@ -65,7 +65,7 @@ def evaluate(
     'imdb:test' or a CSV file."""
     kind, model = kinds.load(model_dir)
     run = kinds.action(kind, "evaluate")
-    if style is not None and kind not in ("char_lm", "word_lm"):
+    if style is not None and not kinds.KINDS[kind].styles:
         raise RnnkitError(f"--style is for conditioned language models, not a {kind}")
     columns = {"text_column": text_column, "label_column": label_column, "style": style}
     run(model, EvaluateRequest(model_dir, data, encoding, data_dir, out_dir, as_json, **columns))

@@ -8,13 +8,19 @@ output is a query; padding positions get weight 0) -> ``tanh(W [output; context]
 The attention is Luong et al.'s (2015) global attention, computed after the decoder step, with
 one of two score functions: ``"bahdanau"``, the additive score ``v . tanh(W q + U m)`` of
 Bahdanau et al. (2015), or ``"luong"``, the multiplicative "general" score ``q . W m``; ``None``
-is the plain encoder-decoder, whose only view of the source is the bridged state. Because no
-context is fed back into the decoder's input, teacher-forced training runs the decoder over the
-whole target in one recurrent call and the attention of all steps as one batched product; the
-one-step calls of greedy and beam search (:mod:`rnnkit.decoding.beam`) give the same numbers.
+is the plain encoder-decoder, whose only view of the source is the bridged state.
+
+With ``input_feeding`` (Luong et al.'s section 3.3) each step's attentional output
+``tanh(W [output; context])`` is also the next step's input, beside the target embedding, so the
+decoder knows which source positions it has already read: on CMUdict this is what a monotonic
+alignment needs. It makes teacher-forced training a loop over the target's steps; without it
+the decoder runs over the whole target in one recurrent call and the attention of all steps is
+one batched product. Either way the one-step calls of greedy and beam search
+(:mod:`rnnkit.decoding.beam`) give the same numbers.
 
 Every decoding state is a tuple of tensors with the batch first (hidden state, memory, keys,
-mask), so a beam reorders it with one ``index_select`` per tensor.
+mask, and with input feeding the last attentional output), so a beam reorders it with one
+``index_select`` per tensor.
 """
 
 from __future__ import annotations
@@ -33,7 +39,8 @@ PAD, BOS, EOS = 0, 1, 2
 CELLS = ("gru", "lstm")
 ATTENTIONS = ("bahdanau", "luong")
 #: The decoding state: hidden [B, layers, H] (LSTM: h and c side by side, [B, layers, 2H]),
-#: memory [B, S, M], attention keys [B, S, K] and the mask of real source positions [B, S].
+#: memory [B, S, M], attention keys [B, S, K], the mask of real source positions [B, S] and,
+#: with input feeding, the last attentional output [B, H].
 State = tuple[Tensor, ...]
 
 
@@ -58,6 +65,8 @@ class Seq2SeqConfig:
     bidirectional: bool = True
     attention: str | None = "bahdanau"
     dropout: float = 0.1
+    #: False in checkpoints written before it existed (their config.json lacks the key).
+    input_feeding: bool = False
 
     def __post_init__(self) -> None:
         if self.cell not in CELLS:
@@ -71,6 +80,8 @@ class Seq2SeqConfig:
                 raise RnnkitError(f"{name} must be positive, got {getattr(self, name)}")
         if not 0.0 <= self.dropout < 1.0:
             raise RnnkitError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.input_feeding and self.attention is None:
+            raise RnnkitError("input_feeding feeds the attention back: it needs an attention")
 
     @property
     def memory_size(self) -> int:
@@ -144,8 +155,9 @@ class Seq2SeqNet(nn.Module):
         # The encoder's last states (both directions) -> the decoder's first state, per layer.
         self.bridge = nn.Linear(c.memory_size, self.gates * c.hidden_size)
         self.target_embed = nn.Embedding(c.target_vocab, c.embed_size, padding_idx=PAD)
+        fed = c.hidden_size if c.input_feeding else 0
         self.decoder = rnn(
-            c.embed_size, c.hidden_size, c.num_layers, batch_first=True, dropout=between
+            c.embed_size + fed, c.hidden_size, c.num_layers, batch_first=True, dropout=between
         )
         self.attention = (
             Attention(c.attention, c.hidden_size, c.memory_size) if c.attention else None
@@ -176,13 +188,17 @@ class Seq2SeqNet(nn.Module):
             torch.arange(source.shape[1], device=source.device) < lengths.to(source.device)[:, None]
         )
         keys = self.attention.keys(memory) if self.attention is not None else memory[:, :, :0]
+        if c.input_feeding:  # nothing attended yet
+            return hidden, memory, keys, mask, memory.new_zeros(len(memory), c.hidden_size)
         return hidden, memory, keys, mask
 
     def decode(self, target_in: Tensor, state: State) -> tuple[Tensor, State, Tensor | None]:
         """Run the decoder over ``target_in`` [B, T] from ``state``: logits [B, T, V], the state
         after the last step, and the attention weights [B, T, S] (None without attention)."""
-        hidden, memory, keys, mask = state
         x = self.drop(self.target_embed(target_in))
+        if self.config.input_feeding:
+            return self._decode_fed(x, state)
+        hidden, memory, keys, mask = state
         outputs, last = self.decoder(x, self._rnn_state(hidden))
         weights = None
         if self.attention is not None and self.combine is not None:
@@ -191,6 +207,24 @@ class Seq2SeqNet(nn.Module):
             outputs = torch.tanh(self.combine(torch.cat([outputs, context], dim=-1)))
         logits = self.out(self.drop(outputs))
         return logits, (self._batch_first(last), memory, keys, mask), weights
+
+    def _decode_fed(self, x: Tensor, state: State) -> tuple[Tensor, State, Tensor | None]:
+        """:meth:`decode` with input feeding: one decoder step at a time, each reading its
+        target embedding beside the previous step's attentional output."""
+        assert self.attention is not None and self.combine is not None
+        hidden, memory, keys, mask, fed = state
+        rnn_state = self._rnn_state(hidden)
+        outputs, weights = [], []
+        for t in range(x.shape[1]):
+            output, rnn_state = self.decoder(torch.cat([x[:, t], fed], -1)[:, None], rnn_state)
+            w = self.attention(output, keys, mask)  # [B, 1, S]
+            combined = torch.tanh(self.combine(torch.cat([output, w @ memory], dim=-1)))
+            fed = self.drop(combined[:, 0])  # what the output layer and the next step read
+            outputs.append(fed)
+            weights.append(w)
+        logits = self.out(torch.stack(outputs, dim=1))
+        state = (self._batch_first(rnn_state), memory, keys, mask, fed)
+        return logits, state, torch.cat(weights, dim=1)
 
     def step(self, tokens: Tensor, state: State) -> tuple[Tensor, State, Tensor | None]:
         """One decoding step: tokens [B] -> log-probabilities [B, V], the new state, and the

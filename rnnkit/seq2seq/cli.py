@@ -43,11 +43,13 @@ _ARCH: dict[str, Setting] = {
     "num_layers": Setting(int, {"": 1}),
     "bidirectional": Setting(bool, {"": True}),
     "attention": Setting(str, {"": "bahdanau"}),
+    "input_feeding": Setting(bool, {"": False}),
 }
 _HELP = {
     "hidden_size": "Units per direction and layer (encoder and decoder).",
     "bidirectional": "Read the source both ways, or forwards only.",
     "attention": "Attention score: additive (bahdanau), multiplicative (luong), or none.",
+    "input_feeding": "Feed each step's attentional output to the next step (with attention).",
     "source_unit": "Read sources as characters or whitespace-separated tokens.",
     "target_unit": "Read targets as characters or whitespace-separated tokens.",
     "batch_size": "Pairs per step.",

@@ -35,7 +35,15 @@ from rnnkit.training.schedule import Budget, budget_for
 KIND = "seq2seq"
 Self = TypeVar("Self", bound="Seq2Seq")
 #: Constructor arguments that describe the network (the rest are Seq2SeqSettings).
-ARCH = ("cell", "hidden_size", "embed_size", "num_layers", "bidirectional", "attention")
+ARCH = (
+    "cell",
+    "hidden_size",
+    "embed_size",
+    "num_layers",
+    "bidirectional",
+    "attention",
+    "input_feeding",
+)
 #: Sources decoded together by greedy decoding.
 DECODE_BATCH = 256
 
@@ -112,8 +120,9 @@ class Seq2Seq(Estimator):
 
     ``fit`` takes ``(source, target)`` pairs, a TSV / JSONL file, or a registry pair set
     (``"cmudict"``, ``"dates"``, ``"reverse"``); ``attention`` is ``"bahdanau"`` (additive),
-    ``"luong"`` (multiplicative, "general") or None. Source symbols never seen in training read
-    as ``<unk>`` with a warning naming them.
+    ``"luong"`` (multiplicative, "general") or None; ``input_feeding`` feeds each step's
+    attentional output to the next step (with an attention only). Source symbols never seen in
+    training read as ``<unk>`` with a warning naming them.
 
     Example:
         >>> pairs = [("abc", "cba"), ("bca", "acb"), ("cab", "bac"), ("aab", "baa")]
@@ -138,6 +147,7 @@ class Seq2Seq(Estimator):
         num_layers: int = 1,
         bidirectional: bool = True,
         attention: str | None = "bahdanau",
+        input_feeding: bool = False,
         **settings: Any,
     ) -> None:
         arch: dict[str, Any] = {
@@ -147,6 +157,8 @@ class Seq2Seq(Estimator):
             "num_layers": num_layers,
             "bidirectional": bidirectional,
             "attention": attention,
+            # Only an attention has an output to feed back: without one it is off.
+            "input_feeding": input_feeding and attention is not None,
         }
         super().__init__(arch, settings)
         Seq2SeqConfig(1, 1, dropout=self.settings.dropout, **arch)  # a bad one fails here

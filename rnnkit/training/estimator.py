@@ -205,7 +205,14 @@ class Estimator:
     @classmethod
     def _from_checkpoint(cls: type[Self], ck: checkpoint.Checkpoint) -> Self:
         checkpoint.expect_kind(ck.config, cls.kind)
-        cfg = cls.config_type(**ck.config["model"])
+        model = dict(ck.config.get("model", {}))
+        unknown = sorted(set(model) - {f.name for f in fields(cls.config_type)})
+        if unknown:  # a field a newer rnnkit wrote: the weights would not mean the same
+            raise RnnkitError(
+                f"config.json describes the model with unknown field(s) {', '.join(unknown)}: "
+                f"written by a newer rnnkit than {__version__}?"
+            )
+        cfg = cls.config_type(**model)
         training = ck.config.get("training", {})
         known = {f.name for f in fields(cls.settings_type)}
         est = cls(**cls._arch_of(cfg), **{k: v for k, v in training.items() if k in known})
