@@ -56,6 +56,8 @@ def arguments() -> argparse.Namespace:
     p.add_argument("--buckets", type=int, default=1 << 17)
     p.add_argument("--chunk-tokens", type=int, default=None)
     p.add_argument("--embed-lr-scale", type=float, default=1.0)
+    p.add_argument("--ngram-dropout", type=float, default=0.0)
+    p.add_argument("--ngram-weight-decay", type=float, default=0.0)
     p.add_argument("--json-out", type=Path, default=None)
     return p.parse_args()
 
@@ -116,14 +118,20 @@ def probe(a: argparse.Namespace) -> list[dict[str, Any]]:
         ngrams=a.ngrams,
         ngram_buckets=a.buckets,
         chunk_tokens=a.chunk_tokens,
+        ngram_dropout=a.ngram_dropout,
     )
     net = ClassifierNet(config)
     named = list(net.named_parameters())
     groups = [
         {
-            "params": [p for n, p in named if "embed" in n],
+            "params": [p for n, p in named if n.startswith("embed")],
             "scale": a.embed_lr_scale,
             "weight_decay": 0.0,
+        },
+        {
+            "params": [p for n, p in named if n.startswith("ngram_embed")],
+            "scale": a.embed_lr_scale,
+            "weight_decay": a.ngram_weight_decay,
         },
         {"params": [p for n, p in named if "embed" not in n], "scale": 1.0},
     ]
