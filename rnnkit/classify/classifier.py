@@ -87,9 +87,9 @@ LEVELS = ("char", "word")  # in the order of every verb's --level
 #: them the network hardly left the class prior on the works in minutes; see docs/benchmarks.md).
 CHAR_ARCH_DEFAULTS: dict[str, Any] = {**ARCH_DEFAULTS, "embed_size": 64, "ngrams": 4}
 #: The word level's regularisation: the IMDB benchmark's best measured settings.
-WORD_SETTINGS: dict[str, float] = {"dropout": 0.4, "embed_dropout": 0.1}
+WORD_SETTINGS: dict[str, float] = {"dropout": 0.4, "embed_dropout": 0.1, "ngram_dropout": 0.0}
 #: The character level's, as measured on the works: lighter dropout, no dropped characters.
-CHAR_SETTINGS: dict[str, float] = {"dropout": 0.2, "embed_dropout": 0.0}
+CHAR_SETTINGS: dict[str, float] = {"dropout": 0.2, "embed_dropout": 0.0, "ngram_dropout": 0.0}
 
 
 @dataclass
@@ -128,6 +128,7 @@ class ClassifierSettings:
 
     dropout: float | None = None  # None: the level's default (CHAR_SETTINGS, WORD_SETTINGS)
     embed_dropout: float | None = None
+    ngram_dropout: float | None = None
     batch_size: int = 64
     lr: float = 3e-3
     warmup_steps: int = 50
@@ -157,8 +158,13 @@ class ClassifierSettings:
     @property
     def regularisation(self) -> dict[str, float]:
         """The network's dropout rates (the level's defaults where not given)."""
-        assert self.dropout is not None and self.embed_dropout is not None
-        return {"dropout": self.dropout, "embed_dropout": self.embed_dropout}
+        rates = {
+            "dropout": self.dropout,
+            "embed_dropout": self.embed_dropout,
+            "ngram_dropout": self.ngram_dropout,
+        }
+        assert all(rate is not None for rate in rates.values())  # set in __post_init__
+        return {name: float(rate or 0.0) for name, rate in rates.items()}
 
     def __post_init__(self) -> None:
         level_defaults = CHAR_SETTINGS if self.level == "char" else WORD_SETTINGS

@@ -76,6 +76,7 @@ _HELP = {
     "embed_lr_scale": "The embeddings' share of the learning rate.",
     "dropout": "Dropout (0.2 with --level char).",
     "embed_dropout": "Drop whole words from the embedding (none with --level char).",
+    "ngram_dropout": "Dropout on the hashed n-gram embeddings (with --ngrams above 1).",
     "baseline": "Also train a TF-IDF + logistic regression baseline.",
     "blend": "Blend the baseline into the predictions.",
     "baseline_analyzer": "The baseline's n-grams: words, or characters 1-5 (char_wb, char).",

@@ -105,7 +105,7 @@ class LineLogReg:
 
     Example:
         >>> poem = "The rose is red\\nAnd so my bed\\nThe sky is blue\\nAnd so are you\\n" * 3
-        >>> play = "What, ho!\\nWho goes there? Stand and unfold yourself, I say.\\nA friend.\\n" * 3
+        >>> play = "What, ho!\\nWho goes there? Stand and unfold yourself.\\nA friend.\\n" * 3
         >>> model = LineLogReg().fit([poem, play] * 4, ["verse", "drama"] * 4)
         >>> model.predict([poem[:60], play[:80]]).tolist()
         ['verse', 'drama']

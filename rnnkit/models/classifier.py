@@ -47,7 +47,8 @@ class ClassifierConfig:
 
     ``pooling`` is one of :data:`POOLINGS` or several joined by ``+`` (their features are
     concatenated), e.g. ``"max+mean"``. ``dropout`` applies to the embeddings (one mask per
-    sequence), between layers and to the pooled features; ``embed_dropout`` drops whole words.
+    sequence), between layers and to the pooled features; ``embed_dropout`` drops whole words;
+    ``ngram_dropout`` is dropout on the hashed n-gram embeddings alone (with ``ngrams`` > 1).
 
     Example:
         >>> ClassifierConfig(vocab_size=100, num_classes=2, pooling="max+attention").poolings
