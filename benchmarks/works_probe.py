@@ -58,6 +58,13 @@ def arguments() -> argparse.Namespace:
     p.add_argument("--embed-lr-scale", type=float, default=1.0)
     p.add_argument("--ngram-dropout", type=float, default=0.0)
     p.add_argument("--ngram-weight-decay", type=float, default=0.0)
+    p.add_argument(
+        "--train-fraction",
+        type=float,
+        default=1.0,
+        help="Train on this share of the train passages (drawn with seed 0): a short probe on "
+        "a quarter sees as many epochs as a run four times as long, so overfitting shows.",
+    )
     p.add_argument("--json-out", type=Path, default=None)
     return p.parse_args()
 
@@ -103,6 +110,11 @@ def probe(a: argparse.Namespace) -> list[dict[str, Any]]:
     chars = sorted({c for t in train_texts.texts for c in t})
     index = {c: i + 2 for i, c in enumerate(chars)}
     train, train_labels = encoded("train", a.length, classes, index)
+    if a.train_fraction < 1.0:
+        kept = np.random.default_rng(0).permutation(len(train))[
+            : round(a.train_fraction * len(train))
+        ]
+        train, train_labels = [train[i] for i in sorted(kept)], train_labels[sorted(kept)]
     val, val_labels = encoded("validation", a.length, classes, index)
     print(f"{len(classes)} works, {len(train)} train, {len(val)} validation passages", flush=True)
     config = ClassifierConfig(
