@@ -68,6 +68,7 @@ ARCH = (
     "bidirectional",
     "pooling",
     "ngrams",
+    "ngram_buckets",
     "chunk_tokens",
 )
 ARCH_DEFAULTS: dict[str, Any] = {
@@ -78,6 +79,7 @@ ARCH_DEFAULTS: dict[str, Any] = {
     "bidirectional": True,
     "pooling": "max+mean",
     "ngrams": 1,
+    "ngram_buckets": 1 << 17,
     "chunk_tokens": None,
 }
 #: How a classifier may read text: by words (the ``text`` tokenizer) or by characters.
@@ -236,6 +238,7 @@ class TextClassifier(Estimator):
         bidirectional: bool | None = None,
         pooling: str | None = None,
         ngrams: int | None = None,
+        ngram_buckets: int | None = None,
         chunk_tokens: int | None = None,
         **settings: Any,
     ) -> None:
@@ -247,6 +250,7 @@ class TextClassifier(Estimator):
             "bidirectional": bidirectional,
             "pooling": pooling,
             "ngrams": ngrams,
+            "ngram_buckets": ngram_buckets,
             "chunk_tokens": chunk_tokens,
         }
         super().__init__(arch, settings)

@@ -56,6 +56,7 @@ _ARCH_TYPES: dict[str, type] = {
     "bidirectional": bool,
     "pooling": str,
     "ngrams": int,
+    "ngram_buckets": int,
     "chunk_tokens": int,
 }
 _HELP = {
@@ -64,6 +65,7 @@ _HELP = {
     "bidirectional": "Read the text both ways, or forwards only.",
     "pooling": "last, max, mean, attention, or several joined by +.",
     "ngrams": "Add hashed embeddings of the 2- to N-grams ending at each token (char: 4).",
+    "ngram_buckets": "Rows of the hashed n-gram table.",
     "chunk_tokens": "Read longer texts as chunks of at most N tokens, their outputs averaged.",
     "batch_size": "Texts per step.",
     "val_fraction": "Training texts held out for validation.",
