@@ -87,7 +87,14 @@ LEVELS = ("char", "word")  # in the order of every verb's --level
 #: Where a character-level classifier's defaults differ: hashed embeddings of the 2- to
 #: 4-grams ending at each character beside the character's own, 64 wide (issue 15: without
 #: them the network hardly left the class prior on the works in minutes; see docs/benchmarks.md).
-CHAR_ARCH_DEFAULTS: dict[str, Any] = {**ARCH_DEFAULTS, "embed_size": 64, "ngrams": 4}
+#: 32,768 rows, not 131,072: the table is updated densely every step, so a quarter of it runs
+#: 1.6 times the steps in the same time and scored higher in the probes (docs/works.md).
+CHAR_ARCH_DEFAULTS: dict[str, Any] = {
+    **ARCH_DEFAULTS,
+    "embed_size": 64,
+    "ngrams": 4,
+    "ngram_buckets": 1 << 15,
+}
 #: The word level's regularisation: the IMDB benchmark's best measured settings.
 WORD_SETTINGS: dict[str, float] = {"dropout": 0.4, "embed_dropout": 0.1, "ngram_dropout": 0.0}
 #: The character level's, as measured on the works: lighter dropout, no dropped characters.
@@ -109,7 +116,7 @@ class ClassifierSettings:
     ``level="char"`` reads every character as a token, as it stands (``lowercase`` is for
     words only; characters never seen read as ``<unk>``); unless given, beside each
     character's embedding it adds hashed embeddings of the 2- to 4-grams ending there
-    (``ngrams=4``, 64 wide) and regularises less (:data:`CHAR_SETTINGS`). ``embed_lr_scale``
+    (``ngrams=4``, 64 wide, 32,768 rows) and regularises less (:data:`CHAR_SETTINGS`). ``embed_lr_scale``
     is the embeddings' share of the learning rate: None gives 10 with n-grams (a row learns
     only when its n-gram is read) and 1 otherwise. ``chunk_tokens`` reads longer texts as
     chunks whose features are averaged. A character-level classifier can start from a
