@@ -116,11 +116,11 @@ class ClassifierSettings:
     ``level="char"`` reads every character as a token, as it stands (``lowercase`` is for
     words only; characters never seen read as ``<unk>``); unless given, beside each
     character's embedding it adds hashed embeddings of the 2- to 4-grams ending there
-    (``ngrams=4``, 64 wide, 32,768 rows) and regularises less (:data:`CHAR_SETTINGS`). ``embed_lr_scale``
-    is the embeddings' share of the learning rate: None gives 10 with n-grams (a row learns
-    only when its n-gram is read) and 1 otherwise. ``chunk_tokens`` reads longer texts as
-    chunks whose features are averaged. A character-level classifier can start from a
-    character language model (``lm=``), not from word vectors.
+    (``ngrams=4``, 64 wide, 32,768 rows) and regularises less (:data:`CHAR_SETTINGS`).
+    ``embed_lr_scale`` is the embeddings' share of the learning rate: None gives 10 with
+    n-grams (a row learns only when its n-gram is read) and 1 otherwise. ``chunk_tokens``
+    reads longer texts as chunks whose features are averaged. A character-level classifier
+    can start from a character language model (``lm=``), not from word vectors.
     ``baseline_analyzer`` is the baseline's n-grams: ``word`` (the default at word level), or
     ``char_wb`` (the default at character level) / ``char``, character 1- to 5-grams.
     ``fold_editions`` reads every text (network and baseline) as
