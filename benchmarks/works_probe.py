@@ -6,8 +6,11 @@ a linear warmup and a cosine decay over the *time* budget, and prints the valida
 macro-F1 and loss four times and at the end. It is the quick loop behind the probes in
 docs/benchmarks.md; the benchmark itself is benchmarks/works.py (the estimator, test split).
 
-    python benchmarks/works_probe.py --length 200 --minutes 2.5 --ngrams 4 --embed 64 \\
-        --dropout 0.2 --embed-dropout 0 --embed-lr-scale 10
+    python benchmarks/works_probe.py --length 200 --minutes 4 --ngrams 4 --embed 64 \\
+        --dropout 0.2 --embed-dropout 0 --embed-lr-scale 10 --buckets 32768
+
+(the character level's defaults; ``--train-fraction 0.25`` for a short run that overfits as a
+long one would). The probes and what they showed are in docs/works.md.
 
 Run it pinned to one core with one thread (as every figure in the docs was).
 """
