@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from rnnkit import RnnkitError, TextClassifier
+from rnnkit.core.rng import seeded
 from rnnkit.models.classifier import _HASH, ClassifierConfig, ClassifierNet, ngram_ids
 
 
@@ -70,6 +71,36 @@ def test_padding_never_changes_a_prediction_with_ngrams(bidirectional: bool) -> 
 def test_bad_ngram_settings_are_one_line_errors() -> None:
     with pytest.raises(RnnkitError, match="ngrams"):
         ClassifierConfig(vocab_size=9, num_classes=2, ngrams=0)
+
+
+def test_ngram_dropout_drops_only_the_ngram_embeddings_and_only_in_training() -> None:
+    def net(rate: float) -> ClassifierNet:
+        cfg = ClassifierConfig(
+            vocab_size=30, num_classes=3, hidden_size=8, embed_size=4, ngrams=3,
+            ngram_buckets=101, dropout=0.0, embed_dropout=0.0, ngram_dropout=rate,
+        )  # fmt: skip
+        with seeded(0):  # the same first weights for both rates
+            return ClassifierNet(cfg)
+
+    plain, dropped = net(0.0), net(0.5)
+    ids = torch.randint(1, 30, (4, 7), generator=torch.Generator().manual_seed(2))
+    lengths = torch.tensor([7, 7, 5, 3])
+    # The n-gram rows start at zero: nothing to drop, so training gives the plain outputs.
+    torch.testing.assert_close(dropped(ids, lengths), plain(ids, lengths))
+    with torch.no_grad():
+        for n in (plain, dropped):
+            assert n.ngram_embed is not None
+            n.ngram_embed.weight.copy_(
+                torch.randn(101, 4, generator=torch.Generator().manual_seed(3))
+            )
+    assert not torch.allclose(dropped(ids, lengths), plain(ids, lengths))
+    torch.testing.assert_close(dropped.eval()(ids, lengths), plain.eval()(ids, lengths))
+    with pytest.raises(RnnkitError, match="ngram_dropout"):
+        ClassifierConfig(vocab_size=9, num_classes=2, ngram_dropout=1.0)
+    assert (
+        TextClassifier(level="char", ngram_dropout=0.3).settings.regularisation["ngram_dropout"]
+        == 0.3
+    )
 
 
 #: Two made-up authors who use the same characters, told apart by which pairs follow which.

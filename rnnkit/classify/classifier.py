@@ -68,6 +68,7 @@ ARCH = (
     "bidirectional",
     "pooling",
     "ngrams",
+    "ngram_buckets",
     "chunk_tokens",
 )
 ARCH_DEFAULTS: dict[str, Any] = {
@@ -78,6 +79,7 @@ ARCH_DEFAULTS: dict[str, Any] = {
     "bidirectional": True,
     "pooling": "max+mean",
     "ngrams": 1,
+    "ngram_buckets": 1 << 17,
     "chunk_tokens": None,
 }
 #: How a classifier may read text: by words (the ``text`` tokenizer) or by characters.
@@ -85,11 +87,18 @@ LEVELS = ("char", "word")  # in the order of every verb's --level
 #: Where a character-level classifier's defaults differ: hashed embeddings of the 2- to
 #: 4-grams ending at each character beside the character's own, 64 wide (issue 15: without
 #: them the network hardly left the class prior on the works in minutes; see docs/benchmarks.md).
-CHAR_ARCH_DEFAULTS: dict[str, Any] = {**ARCH_DEFAULTS, "embed_size": 64, "ngrams": 4}
+#: 32,768 rows, not 131,072: the table is updated densely every step, so a quarter of it runs
+#: 1.6 times the steps in the same time and scored higher in the probes (docs/works.md).
+CHAR_ARCH_DEFAULTS: dict[str, Any] = {
+    **ARCH_DEFAULTS,
+    "embed_size": 64,
+    "ngrams": 4,
+    "ngram_buckets": 1 << 15,
+}
 #: The word level's regularisation: the IMDB benchmark's best measured settings.
-WORD_SETTINGS: dict[str, float] = {"dropout": 0.4, "embed_dropout": 0.1}
+WORD_SETTINGS: dict[str, float] = {"dropout": 0.4, "embed_dropout": 0.1, "ngram_dropout": 0.0}
 #: The character level's, as measured on the works: lighter dropout, no dropped characters.
-CHAR_SETTINGS: dict[str, float] = {"dropout": 0.2, "embed_dropout": 0.0}
+CHAR_SETTINGS: dict[str, float] = {"dropout": 0.2, "embed_dropout": 0.0, "ngram_dropout": 0.0}
 
 
 @dataclass
@@ -107,11 +116,11 @@ class ClassifierSettings:
     ``level="char"`` reads every character as a token, as it stands (``lowercase`` is for
     words only; characters never seen read as ``<unk>``); unless given, beside each
     character's embedding it adds hashed embeddings of the 2- to 4-grams ending there
-    (``ngrams=4``, 64 wide) and regularises less (:data:`CHAR_SETTINGS`). ``embed_lr_scale``
-    is the embeddings' share of the learning rate: None gives 10 with n-grams (a row learns
-    only when its n-gram is read) and 1 otherwise. ``chunk_tokens`` reads longer texts as
-    chunks whose features are averaged. A character-level classifier can start from a
-    character language model (``lm=``), not from word vectors.
+    (``ngrams=4``, 64 wide, 32,768 rows) and regularises less (:data:`CHAR_SETTINGS`).
+    ``embed_lr_scale`` is the embeddings' share of the learning rate: None gives 10 with
+    n-grams (a row learns only when its n-gram is read) and 1 otherwise. ``chunk_tokens``
+    reads longer texts as chunks whose features are averaged. A character-level classifier
+    can start from a character language model (``lm=``), not from word vectors.
     ``baseline_analyzer`` is the baseline's n-grams: ``word`` (the default at word level), or
     ``char_wb`` (the default at character level) / ``char``, character 1- to 5-grams.
     ``fold_editions`` reads every text (network and baseline) as
@@ -128,6 +137,7 @@ class ClassifierSettings:
 
     dropout: float | None = None  # None: the level's default (CHAR_SETTINGS, WORD_SETTINGS)
     embed_dropout: float | None = None
+    ngram_dropout: float | None = None
     batch_size: int = 64
     lr: float = 3e-3
     warmup_steps: int = 50
@@ -157,8 +167,13 @@ class ClassifierSettings:
     @property
     def regularisation(self) -> dict[str, float]:
         """The network's dropout rates (the level's defaults where not given)."""
-        assert self.dropout is not None and self.embed_dropout is not None
-        return {"dropout": self.dropout, "embed_dropout": self.embed_dropout}
+        rates = {
+            "dropout": self.dropout,
+            "embed_dropout": self.embed_dropout,
+            "ngram_dropout": self.ngram_dropout,
+        }
+        assert all(rate is not None for rate in rates.values())  # set in __post_init__
+        return {name: float(rate or 0.0) for name, rate in rates.items()}
 
     def __post_init__(self) -> None:
         level_defaults = CHAR_SETTINGS if self.level == "char" else WORD_SETTINGS
@@ -230,6 +245,7 @@ class TextClassifier(Estimator):
         bidirectional: bool | None = None,
         pooling: str | None = None,
         ngrams: int | None = None,
+        ngram_buckets: int | None = None,
         chunk_tokens: int | None = None,
         **settings: Any,
     ) -> None:
@@ -241,6 +257,7 @@ class TextClassifier(Estimator):
             "bidirectional": bidirectional,
             "pooling": pooling,
             "ngrams": ngrams,
+            "ngram_buckets": ngram_buckets,
             "chunk_tokens": chunk_tokens,
         }
         super().__init__(arch, settings)

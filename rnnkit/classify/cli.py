@@ -56,6 +56,7 @@ _ARCH_TYPES: dict[str, type] = {
     "bidirectional": bool,
     "pooling": str,
     "ngrams": int,
+    "ngram_buckets": int,
     "chunk_tokens": int,
 }
 _HELP = {
@@ -64,6 +65,7 @@ _HELP = {
     "bidirectional": "Read the text both ways, or forwards only.",
     "pooling": "last, max, mean, attention, or several joined by +.",
     "ngrams": "Add hashed embeddings of the 2- to N-grams ending at each token (char: 4).",
+    "ngram_buckets": "Rows of the hashed n-gram table.",
     "chunk_tokens": "Read longer texts as chunks of at most N tokens, their outputs averaged.",
     "batch_size": "Texts per step.",
     "val_fraction": "Training texts held out for validation.",
@@ -76,6 +78,7 @@ _HELP = {
     "embed_lr_scale": "The embeddings' share of the learning rate.",
     "dropout": "Dropout (0.2 with --level char).",
     "embed_dropout": "Drop whole words from the embedding (none with --level char).",
+    "ngram_dropout": "Dropout on the hashed n-gram embeddings (with --ngrams above 1).",
     "baseline": "Also train a TF-IDF + logistic regression baseline.",
     "blend": "Blend the baseline into the predictions.",
     "baseline_analyzer": "The baseline's n-grams: words, or characters 1-5 (char_wb, char).",

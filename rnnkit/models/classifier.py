@@ -47,7 +47,8 @@ class ClassifierConfig:
 
     ``pooling`` is one of :data:`POOLINGS` or several joined by ``+`` (their features are
     concatenated), e.g. ``"max+mean"``. ``dropout`` applies to the embeddings (one mask per
-    sequence), between layers and to the pooled features; ``embed_dropout`` drops whole words.
+    sequence), between layers and to the pooled features; ``embed_dropout`` drops whole words;
+    ``ngram_dropout`` is dropout on the hashed n-gram embeddings alone (with ``ngrams`` > 1).
 
     Example:
         >>> ClassifierConfig(vocab_size=100, num_classes=2, pooling="max+attention").poolings
@@ -67,9 +68,10 @@ class ClassifierConfig:
     ngrams: int = 1
     ngram_buckets: int = 1 << 17
     chunk_tokens: int | None = None
+    ngram_dropout: float = 0.0
 
     def __post_init__(self) -> None:
-        check_stack(self, ("dropout", "embed_dropout"))
+        check_stack(self, ("dropout", "embed_dropout", "ngram_dropout"))
         if self.num_classes < 2:
             raise RnnkitError(f"a classifier needs at least 2 classes, got {self.num_classes}")
         if self.chunk_tokens is not None and self.chunk_tokens < 1:
@@ -191,7 +193,8 @@ class ClassifierNet(nn.Module):
         x = embed_words(self.embed, ids, c.embed_dropout, self.training)
         if self.ngram_embed is not None:
             for grams in ngram_ids(ids, c.ngrams, c.ngram_buckets, c.vocab_size):
-                x = x + embed_words(self.ngram_embed, grams, c.embed_dropout, self.training)
+                found = embed_words(self.ngram_embed, grams, c.embed_dropout, self.training)
+                x = x + F.dropout(found, c.ngram_dropout, self.training)
         x = self.drop_in(x)
         for k, fwd in enumerate(self.fwd):
             if k > 0:
