@@ -132,6 +132,21 @@ def test_a_scikit_learn_transformer_with_one_block_per_categorical(
     assert pipe.score(rows, rows["y"]) > 0.8
 
 
+def test_transform_can_leave_unk_blocks_missing(fitted: TabularModel) -> None:
+    rows = shops(30, seed=5)
+    rows.loc[:2, "shop"] = "never seen"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        as_row, as_nan = fitted.transform(rows), fitted.transform(rows, unknown="nan")
+    shop = [c for c in as_row.columns if c.startswith("shop_")]
+    unk = fitted.embeddings_["shop"].iloc[0].to_numpy()
+    np.testing.assert_allclose(as_row.loc[:2, shop].to_numpy(), np.tile(unk, (3, 1)))
+    assert as_nan.loc[:2, shop].isna().all().all()
+    assert as_nan.drop(index=[0, 1, 2]).equals(as_row.drop(index=[0, 1, 2]))
+    with pytest.raises(RnnkitError, match="unknown must be one of row, nan"):
+        fitted.transform(rows, unknown="zero")
+
+
 def test_the_1d_embedding_recovers_a_hidden_coordinate() -> None:
     rng = np.random.default_rng(0)
     k = 12

@@ -36,6 +36,8 @@ KIND = "tabular"
 TASKS = ("auto", "regression", "classification")
 #: How the validation rows are chosen: at random, or the last rows (for rows in time order).
 VAL_SPLITS = ("random", "last")
+#: What :meth:`TabularModel.transform` gives a row whose category reads as ``<unk>``.
+UNKNOWN = ("row", "nan")
 Self = TypeVar("Self", bound="TabularModel")
 Labels: TypeAlias = Sequence[Any] | pd.Series | np.ndarray | None
 #: The MLP's hidden layers when none are given (fastai's default for tabular models).
@@ -356,16 +358,23 @@ class TabularModel(Estimator, BaseEstimator):
         residual = float(np.sum((truth - guess) ** 2))
         return 1.0 - residual / float(np.sum((truth - truth.mean()) ** 2))
 
-    def transform(self, X: Table) -> pd.DataFrame:
+    def transform(self, X: Table, unknown: str = "row") -> pd.DataFrame:
         """The learned embeddings of each row as features: one block of columns per categorical
-        column (``dest_0``, ``dest_1``, ...), then the continuous columns as given."""
+        column (``dest_0``, ``dest_1``, ...), then the continuous columns as given.
+
+        ``unknown="nan"`` leaves a block missing (NaN) where the row's category reads as
+        ``<unk>`` (rare, or unseen in training), for a model that handles missing values
+        itself, such as scikit-learn's HistGradientBoosting; ``"row"`` gives the ``<unk>`` row.
+        """
+        if unknown not in UNKNOWN:
+            raise RnnkitError(f"unknown must be one of {', '.join(UNKNOWN)}, got {unknown!r}")
         reading = self._require_vocab()
         frame = self._rows(X)
         ids, _ = reading.arrays(frame)
         net = self._require_model()
         blocks = [
             pd.DataFrame(
-                table.weight.detach()[torch.from_numpy(ids[:, i])].double().numpy(),
+                _looked_up(table, ids[:, i], unknown == "nan"),
                 columns=[f"{cats.name}_{k}" for k in range(table.embedding_dim)],
             )
             for i, (cats, table) in enumerate(zip(reading.categorical, net.tables(), strict=True))
@@ -466,6 +475,14 @@ def _split(rows: Rows, val_fraction: float, seed: int, how: str) -> tuple[Rows, 
     return Rows(rows.x.iloc[part[0]], rows.y.iloc[part[0]]), Rows(
         rows.x.iloc[part[1]], rows.y.iloc[part[1]]
     )
+
+
+def _looked_up(table: torch.nn.Embedding, ids: np.ndarray, unk_missing: bool) -> np.ndarray:
+    """The rows ``ids`` of ``table`` [N, width]; NaN for ``<unk>`` (row 0) if ``unk_missing``."""
+    rows = table.weight.detach()[torch.from_numpy(ids)].double().numpy()
+    if unk_missing:
+        rows[ids == 0] = np.nan
+    return rows
 
 
 def _guess_task(y: pd.Series | None) -> str:
