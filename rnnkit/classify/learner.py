@@ -201,6 +201,13 @@ class ClassifierLearner(TorchLearner):
         self.val_accuracy = (logits.argmax(1) == self.val_labels).float().mean().item()
         return F.cross_entropy(logits, self.val_labels).item()
 
+    def rank(self, val_loss: float) -> float:
+        """The best weights are those of the highest validation accuracy, not the lowest
+        loss: on the works at character level the loss bottoms out early while the accuracy
+        still climbs, as the network grows confident on what it gets right."""
+        assert self.val_accuracy is not None, "rank follows validate"
+        return 1.0 - self.val_accuracy
+
     def sample(self) -> str:
         """What the loop prints after a validation: the validation accuracy."""
         return "" if self.val_accuracy is None else f"validation accuracy {self.val_accuracy:.4f}"

@@ -82,6 +82,10 @@ class NumpyLMLearner:
         self._sync_mirror()
         return stream_loss(self.mirror, self.val_ids, self.eval_seq_len)
 
+    def rank(self, val_loss: float) -> float:
+        """The best weights are those of the lowest validation loss."""
+        return val_loss
+
     def sample(self) -> str:
         self._sync_mirror()
         return self.sampler() if self.sampler is not None else ""

@@ -39,6 +39,10 @@ class TorchLearner:
     def weights(self) -> dict[str, Tensor]:
         return self.module.state_dict()
 
+    def rank(self, val_loss: float) -> float:
+        """The best weights are those of the lowest validation loss."""
+        return val_loss
+
     def load_weights(self, weights: dict[str, Tensor]) -> None:
         self.module.load_state_dict(weights)
 

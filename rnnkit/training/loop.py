@@ -47,6 +47,11 @@ class Learner(Protocol):
         """Mean validation loss (nats per token)."""
         ...
 
+    def rank(self, val_loss: float) -> float:
+        """What the best weights are chosen by, lower is better, from the validation just
+        run: the loss itself, or a score of the learner's own (a classifier's error rate)."""
+        ...
+
     def sample(self) -> str:
         """A short generated sample to show during training ("" if not applicable)."""
         ...
@@ -75,6 +80,10 @@ class LoopSettings:
     token_name: str = "tok"
 
 
+#: The LoopState fields that are infinite until the first validation (None in JSON).
+_BESTS = ("best_val", "best_rank")
+
+
 @dataclass
 class LoopState:
     """Where a run stands; saved as ``training/state.json`` for exact resume."""
@@ -83,17 +92,19 @@ class LoopState:
     elapsed: float = 0.0
     evals_done: int = 0
     best_val: float = math.inf
+    #: The learner's rank of the best weights (their validation loss unless it ranks otherwise).
+    best_rank: float = math.inf
     best_step: int = 0
     history: list[dict[str, float]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        best = None if math.isinf(self.best_val) else self.best_val
-        return {**self.__dict__, "best_val": best}
+        finite = {k: None if math.isinf(getattr(self, k)) else getattr(self, k) for k in _BESTS}
+        return {**self.__dict__, **finite}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LoopState:
-        best = data.get("best_val")
-        return cls(**{**data, "best_val": math.inf if best is None else best})
+        data = {"best_rank": data.get("best_val"), **data}  # states saved before ranks: the loss
+        return cls(**{**data, **{k: math.inf if data[k] is None else data[k] for k in _BESTS}})
 
 
 #: Called with (best weights, training tensors, training JSON) to write a checkpoint.
@@ -210,8 +221,9 @@ class Trainer:
         val = self.learner.validate()
         st.evals_done += 1
         st.history.append({"step": st.step, "elapsed": round(st.elapsed, 3), "val_loss": val})
-        if val < st.best_val or self.best_weights is None:
-            st.best_val, st.best_step = val, st.step
+        rank = self.learner.rank(val)
+        if rank < st.best_rank or self.best_weights is None:
+            st.best_val, st.best_rank, st.best_step = val, rank, st.step
             self.best_weights = self._latest()
         bar.set_postfix_str(f"val {val:.4f}, best {st.best_val:.4f}", refresh=False)
         sample = "" if bar.disable else self.learner.sample()
