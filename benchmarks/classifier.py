@@ -11,6 +11,7 @@ alone, the baseline alone, and what the classifier predicts (the blend, when cho
     RNNKIT_DATA=../shared/data python benchmarks/classifier.py --minutes 20 --vectors --unsup \\
         --settings '{"blend": true}'
     ... --epochs 4 ...     # a budget in passes over the training reviews instead
+    ... --planned          # no budget: what TextClassifier().fit(data) plans by itself
 
 Prints a table and writes JSON (default benchmarks/results/classifier.json).
 """
@@ -63,6 +64,13 @@ def pretrain_lm(texts: list[str], minutes: float, settings: dict, folder: Path) 
     return {"steps": stats["steps"], "best_val_loss": stats["best_val_loss"], "settings": settings}
 
 
+def _budget(args: argparse.Namespace) -> dict[str, float]:
+    """fit's budget: epochs, minutes, or none (``--planned``: what fit plans by itself)."""
+    if args.planned:
+        return {}
+    return {"epochs": args.epochs} if args.epochs else {"minutes": args.minutes}
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     settings: dict[str, Any] = json.loads(args.settings)
     train = read_labelled("imdb")
@@ -86,7 +94,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 settings["lm"] = str(Path(tmp, "lm"))
             stages["pretraining_s"] = round(time.perf_counter() - t, 1)
         t = time.perf_counter()
-        budget = {"epochs": args.epochs} if args.epochs else {"minutes": args.minutes}
+        budget = _budget(args)
         clf = TextClassifier(**settings).fit(train.texts, train.labels, **budget)
         stages["classifier_s"] = round(time.perf_counter() - t, 1)
         total = time.perf_counter() - started
@@ -101,7 +109,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "name": args.name,
         "settings": settings | {"embeddings": bool(args.vectors), "lm": bool(args.lm_minutes)},
-        "budget": {"epochs": args.epochs} if args.epochs else {"minutes": args.minutes},
+        "budget": _budget(args) or {"planned": info["plan"]},
         "train_reviews": len(train),
         "training_wall_s": round(total, 1),
         "stages": stages,
@@ -123,6 +131,9 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--minutes", type=float, default=20.0, help="The classifier's training budget.")
     p.add_argument("--epochs", type=float, help="Budget in epochs instead (the schedule fits it).")
+    p.add_argument(
+        "--planned", action="store_true", help="No budget: the run fit(data) plans by itself."
+    )
     p.add_argument("--settings", default="{}", help="TextClassifier settings, as JSON.")
     p.add_argument("--vectors", action="store_true", help="Pretrain word2vec embeddings.")
     p.add_argument("--vectors-epochs", type=int, default=5)
