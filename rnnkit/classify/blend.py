@@ -85,7 +85,21 @@ def mix(net_logp: Tensor, base_logp: Tensor, weight: float) -> Tensor:
 
 
 def blend_weight(net_logp: Tensor, base_logp: Tensor, truth: Tensor) -> float:
-    """The network's weight (0, 0.05, ..., 1) with the lowest validation cross-entropy."""
+    """The network's weight (0, 0.05, ..., 1) with the best validation accuracy, ties broken
+    by the lower cross-entropy. Both ends are on the grid, so the blend is never less accurate
+    on validation than either part alone; chosen by cross-entropy alone it could be (on the
+    works at 2,000 characters it let an over-confident network outvote a better baseline).
+
+    Example:
+        >>> truth = torch.tensor([0, 1, 1])
+        >>> net = torch.log(torch.tensor([[0.9, 0.1], [0.9, 0.1], [0.9, 0.1]]))
+        >>> base = torch.log(torch.tensor([[0.6, 0.4], [0.4, 0.6], [0.4, 0.6]]))
+        >>> blend_weight(net, base, truth)  # the network is wrong twice: trust the baseline
+        0.0
+    """
     grid = [i / 20 for i in range(21)]
-    losses = [F.nll_loss(mix(net_logp, base_logp, w), truth).item() for w in grid]
-    return grid[int(np.argmin(losses))]
+    scores = [
+        (accuracy(mixed, truth), -F.nll_loss(mixed, truth).item())
+        for mixed in (mix(net_logp, base_logp, w) for w in grid)
+    ]
+    return grid[max(range(len(grid)), key=scores.__getitem__)]
