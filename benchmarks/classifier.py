@@ -64,7 +64,7 @@ def pretrain_lm(texts: list[str], minutes: float, settings: dict, folder: Path) 
     return {"steps": stats["steps"], "best_val_loss": stats["best_val_loss"], "settings": settings}
 
 
-def _budget(args: argparse.Namespace) -> dict[str, float]:
+def _budget(args: argparse.Namespace) -> dict[str, Any]:
     """fit's budget: epochs, minutes, or none (``--planned``: what fit plans by itself)."""
     if args.planned:
         return {}
