@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "name": args.name,
         "settings": settings | {"embeddings": bool(args.vectors), "lm": bool(args.lm_minutes)},
-        "budget": _budget(args) or {"planned": info["plan"]},
+        "budget": budget or {"planned": info["plan"]},
         "train_reviews": len(train),
         "training_wall_s": round(total, 1),
         "stages": stages,

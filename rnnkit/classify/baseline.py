@@ -14,8 +14,9 @@ The fitted model is saved without pickle: :meth:`TfidfLogReg.to_state` gives a J
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -307,16 +308,10 @@ class TfidfLogReg:
         return model.fit(X, y)
 
     def _choose_c(self, X: Any, y: np.ndarray, X_val: Any, y_val: np.ndarray) -> None:
-        best: tuple[float, float, Any] | None = None
-        self.val_scores_ = {}
-        for C in sorted(self.Cs):
-            model = self._fit_one(X, y, C)
-            acc = float(np.mean(model.predict(X_val) == y_val))
-            self.val_scores_[C] = acc
-            if best is None or acc > best[0]:
-                best = (acc, C, model)
-        assert best is not None  # Cs is never empty (checked in __init__)
-        self.val_accuracy_, self.C_, self.model_ = best
+        fit = functools.partial(self._fit_one, X, y)
+        self.val_accuracy_, self.C_, self.model_, self.val_scores_ = choose_c(
+            fit, self.Cs, X_val, y_val
+        )
 
     def _logits(self, docs: list[str]) -> np.ndarray:
         if isinstance(docs, str):
@@ -336,6 +331,33 @@ class TfidfLogReg:
         self._fitted()
         assert self.classes_ is not None
         return self.classes_
+
+
+def choose_c(
+    fit: Callable[[float], Any], Cs: Sequence[float], X_val: Any, y_val: np.ndarray
+) -> tuple[float, float, Any, dict[float, float]]:
+    """``fit(C)`` for each of ``Cs`` (non-empty), keeping the model most accurate on the
+    validation set, ties going to the smaller C (the stronger prior): its accuracy, its C,
+    the model, and the accuracy of every C.
+
+    Example:
+        >>> class Const:  # a "model" that always predicts round(C)
+        ...     def __init__(self, C): self.C = C
+        ...     def predict(self, X): return np.full(len(X), round(self.C))
+        >>> truth = np.array([1, 1, 1, 2])
+        >>> acc, C, _, scores = choose_c(Const, [2.0, 1.0, 1.2], np.zeros(4), truth)
+        >>> acc, C, scores
+        (0.75, 1.0, {1.0: 0.75, 1.2: 0.75, 2.0: 0.25})
+    """
+    best: tuple[float, float, Any] | None = None
+    scores: dict[float, float] = {}
+    for C in sorted(Cs):
+        model = fit(C)
+        scores[C] = float(np.mean(model.predict(X_val) == y_val))
+        if best is None or scores[C] > best[0]:
+            best = (scores[C], C, model)
+    assert best is not None, "Cs is empty"
+    return (*best, scores)
 
 
 def _check_pairs(docs: Sequence[str], labels: Sequence[Any], what: str) -> None:

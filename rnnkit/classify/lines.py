@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from rnnkit.classify.baseline import choose_c
 from rnnkit.errors import RnnkitError
 
 #: What :func:`line_features` returns, in order.
@@ -134,20 +135,18 @@ class LineLogReg:
             raise RnnkitError("give as many labels as texts, of at least two classes")
         from sklearn.linear_model import LogisticRegression
 
-        X = self._features(texts, fit=True)
-        y = np.asarray(labels)
-        middle = self.Cs[len(self.Cs) // 2]  # without a validation set to choose by
-        candidates = self.Cs if val_texts is not None else (middle,)
-        fitted = [
-            LogisticRegression(C=c, class_weight="balanced", max_iter=self.max_iter).fit(X, y)
-            for c in candidates
-        ]
-        chosen = 0
-        if val_texts is not None:
+        X, y = self._features(texts, fit=True), np.asarray(labels)
+
+        def fit(C: float) -> Any:
+            model = LogisticRegression(C=C, class_weight="balanced", max_iter=self.max_iter)
+            return model.fit(X, y)
+
+        if val_texts is None:  # nothing to choose by: the middle C
+            self.C_ = self.Cs[len(self.Cs) // 2]
+            self.model_ = fit(self.C_)
+        else:
             val_X, val_y = self._features(val_texts), np.asarray(val_labels)
-            accuracy = [float(np.mean(m.predict(val_X) == val_y)) for m in fitted]
-            chosen = int(np.argmax(accuracy))  # the first best: the smallest such C
-        self.C_, self.model_ = candidates[chosen], fitted[chosen]
+            _, self.C_, self.model_, _ = choose_c(fit, self.Cs, val_X, val_y)
         return self
 
     def predict(self, texts: list[str]) -> np.ndarray:
