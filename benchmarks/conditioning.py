@@ -117,19 +117,18 @@ class Judging(NamedTuple):
     balanced: bool
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=8)
 def judge(
-    target: Callable[[str], str], how: Judging
+    target: Callable[[str], str | None], how: Judging
 ) -> tuple[TfidfLogReg, float, dict[str, float]]:
-    """A char n-gram judge on real train passages (labels: ``target`` of the genre), its
-    accuracy on the real test passages (the ceiling) and its recall of each class there."""
-    train = works.passages("train", JUDGE_CHARS, target="genre")
-    test = works.passages("test", JUDGE_CHARS, target="genre")
-    texts, labels = train.texts[:: how.every], [target(g) for g in train.labels[:: how.every]]
+    """A char n-gram judge on real train passages (labels: ``target`` of the genre; passages
+    whose target is None left out), its accuracy on the real test passages (the ceiling) and
+    its recall of each class there."""
+    train = labelled(works.passages("train", JUDGE_CHARS, target="genre"), target, how.every)
+    test = labelled(works.passages("test", JUDGE_CHARS, target="genre"), target, 1)
     weight: Any = "balanced" if how.balanced else None
-    clf = TfidfLogReg(analyzer="char", class_weight=weight).fit(texts, labels)
-    truth = [target(g) for g in test.labels]
-    found = [str(x) for x in clf.predict(test.texts)]
+    clf = TfidfLogReg(analyzer="char", class_weight=weight).fit(*train)
+    found, truth = [str(x) for x in clf.predict(test[0])], test[1]
     recall = {
         c: share([f == c for f, t in zip(found, truth, strict=True) if t == c])
         for c in sorted(set(truth))
@@ -137,8 +136,27 @@ def judge(
     return clf, share([f == t for f, t in zip(found, truth, strict=True)]), recall
 
 
+def labelled(
+    passages: works.Passages, target: Callable[[str], str | None], every: int
+) -> tuple[list[str], list[str]]:
+    """Every ``every``-th passage whose genre has a ``target``, and that target."""
+    pairs = [(t, target(g)) for t, g in zip(passages.texts, passages.labels, strict=True)]
+    kept = [(t, y) for t, y in pairs[::every] if y is not None]
+    return [t for t, _ in kept], [y for _, y in kept]
+
+
 def form(genre: str) -> str:
     return works.FORMS.get(genre, "play")
+
+
+def sonnet_or_play(genre: str) -> str | None:
+    """The sonnet-vs-play target: the sonnets against the plays (the poems left out)."""
+    return None if genre == "poem" else "sonnet" if genre == "sonnets" else "play"
+
+
+def drama(genre: str) -> str | None:
+    """The four dramatic genres alone."""
+    return genre if genre in DRAMA else None
 
 
 def judged(clf: TfidfLogReg, texts: list[str]) -> list[str]:
@@ -242,9 +260,21 @@ def sampling(
 ) -> dict[str, Any]:
     genre_judge, genre_ceiling, genre_recall = judge(str, how)
     form_judge, form_ceiling, form_recall = judge(form, how)
+    binary_judge, binary_ceiling, binary_recall = judge(sonnet_or_play, how)
+    drama_judge, drama_ceiling, drama_recall = judge(drama, how)
     out: dict[str, Any] = {
-        "ceiling": {"genre": genre_ceiling, "form": form_ceiling},
-        "ceiling_recall": {"genre": genre_recall, "form": form_recall},
+        "ceiling": {
+            "genre": genre_ceiling,
+            "form": form_ceiling,
+            "sonnet_or_play": binary_ceiling,
+            "drama": drama_ceiling,
+        },
+        "ceiling_recall": {
+            "genre": genre_recall,
+            "form": form_recall,
+            "sonnet_or_play": binary_recall,
+            "drama": drama_recall,
+        },
     }
     samples = {
         style: lm.generate_batch(n, n_chars=chars, style=style, seed=1, temperature=temperature)
@@ -253,7 +283,10 @@ def sampling(
     rates: dict[str, Any] = {}
     for style, texts in samples.items():
         genres, forms = judged(genre_judge, texts), judged(form_judge, texts)
+        binary, plays = judged(binary_judge, texts), judged(drama_judge, texts)
         rates[str(style)] = {
+            "judged_sonnet_not_play": binary.count("sonnet") / n,
+            "judged_drama": {g: plays.count(g) / n for g in sorted(set(plays))},
             "judged_genre": {g: genres.count(g) / n for g in sorted(set(genres))},
             "judged_sonnet": forms.count("sonnet") / n,
             "judged_play": forms.count("play") / n,
@@ -265,7 +298,13 @@ def sampling(
     floor = rates["None"]["judged_genre"]
     out["drama_accuracy"] = float(np.mean([rates[g]["judged_genre"].get(g, 0.0) for g in DRAMA]))
     out["drama_floor"] = float(np.mean([floor.get(g, 0.0) for g in DRAMA]))
+    out["drama_accuracy_four"] = float(
+        np.mean([rates[g]["judged_drama"].get(g, 0.0) for g in DRAMA])
+    )
     out["play_judged_play"] = float(np.mean([rates[g]["judged_play"] for g in DRAMA]))
+    out["play_judged_play_not_sonnet"] = 1 - float(
+        np.mean([rates[g]["judged_sonnet_not_play"] for g in DRAMA])
+    )
     out["play_two_turns"] = float(np.mean([rates[g]["two_turns"] for g in DRAMA]))
     out["holding"] = holding(lm, genre_judge, max(n // 2, 1), long_chars, temperature)
     out["form"] = sonnet_form(lm, n, temperature)
@@ -429,11 +468,34 @@ def show(r: dict[str, Any]) -> None:
         ),
         ("sonnets samples judged sonnet", r["styles"]["sonnets"]["judged_sonnet"], ">= 0.90"),
         ("unconditioned samples judged sonnet", r["styles"]["None"]["judged_sonnet"], "(floor)"),
+        (
+            "sonnet vs play judge: sonnets / plays",
+            pair(
+                r["styles"]["sonnets"]["judged_sonnet_not_play"], r["play_judged_play_not_sonnet"]
+            ),
+            ">= 0.90 / 0.95",
+        ),
+        (
+            "  same, unconditioned judged sonnet",
+            r["styles"]["None"]["judged_sonnet_not_play"],
+            "(floor)",
+        ),
+        ("four-genre judge: judged accuracy", r["drama_accuracy_four"], ">= 0.50"),
         ("play samples judged play", r["play_judged_play"], ">= 0.95"),
         ("four genres: judged accuracy", r["drama_accuracy"], ">= 0.50"),
         ("four genres: unconditioned rate", r["drama_floor"], "+0.20 above"),
         ("judge ceiling, genre / form", pair(r["ceiling"]["genre"], r["ceiling"]["form"]), ""),
         ("judge recall of real sonnets (form)", r["ceiling_recall"]["form"]["sonnet"], ""),
+        (
+            "ceiling, sonnet vs play / four genres",
+            pair(r["ceiling"]["sonnet_or_play"], r["ceiling"]["drama"]),
+            "",
+        ),
+        (
+            "  sonnet vs play judge: real sonnets",
+            r["ceiling_recall"]["sonnet_or_play"]["sonnet"],
+            "",
+        ),
         ("holding: first 500 / 1500-2000", pair(hd["first_500"], hd["last_500"]), ">= 0.9x"),
         ("bits/char conditioned", lk["bpc_conditioned"], "<= uncond."),
         ("bits/char unconditioned model", lk["bpc_unconditioned"], ""),
