@@ -159,6 +159,15 @@ def drama(genre: str) -> str | None:
     return genre if genre in DRAMA else None
 
 
+#: The judges, each a char n-gram baseline on the genre mapped to its target.
+JUDGES: dict[str, Callable[[str], str | None]] = {
+    "genre": str,
+    "form": form,
+    "sonnet_or_play": sonnet_or_play,
+    "drama": drama,
+}
+
+
 def judged(clf: TfidfLogReg, texts: list[str]) -> list[str]:
     return [str(x) for x in clf.predict([as_clean(t) for t in texts])]
 
@@ -258,24 +267,12 @@ def likelihood(
 def sampling(
     lm: CharLM, n: int, chars: int, long_chars: int, temperature: float, how: Judging
 ) -> dict[str, Any]:
-    genre_judge, genre_ceiling, genre_recall = judge(str, how)
-    form_judge, form_ceiling, form_recall = judge(form, how)
-    binary_judge, binary_ceiling, binary_recall = judge(sonnet_or_play, how)
-    drama_judge, drama_ceiling, drama_recall = judge(drama, how)
+    fitted = {name: judge(target, how) for name, target in JUDGES.items()}
     out: dict[str, Any] = {
-        "ceiling": {
-            "genre": genre_ceiling,
-            "form": form_ceiling,
-            "sonnet_or_play": binary_ceiling,
-            "drama": drama_ceiling,
-        },
-        "ceiling_recall": {
-            "genre": genre_recall,
-            "form": form_recall,
-            "sonnet_or_play": binary_recall,
-            "drama": drama_recall,
-        },
+        "ceiling": {name: ceiling for name, (_, ceiling, _) in fitted.items()},
+        "ceiling_recall": {name: recall for name, (_, _, recall) in fitted.items()},
     }
+    genre_judge, form_judge, binary_judge, drama_judge = (clf for clf, _, _ in fitted.values())
     samples = {
         style: lm.generate_batch(n, n_chars=chars, style=style, seed=1, temperature=temperature)
         for style in [*lm.styles, None]
